@@ -1,0 +1,5 @@
+import sys
+
+from mcpdeck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,228 @@
+"""Command-line entry point: ``mcpdeck [COMMAND]``.
+
+Only argparse and the standard library are imported at start-up; each command's module is
+imported when that command runs (``mcpdeck list --json`` must not import textual, mcp or authlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mcpdeck import __version__
+from mcpdeck.errors import EXIT_FAILURE, EXIT_USAGE, McpdeckError
+
+# command name -> module under mcpdeck.commands exposing ``run(args) -> int``
+_COMMANDS = {
+    "tui": "tui",
+    "demo": "demo",
+    "list": "list_cmd",
+    "get": "get_cmd",
+    "add": "manage",
+    "remove": "manage",
+    "enable": "manage",
+    "disable": "manage",
+    "login": "login",
+    "logout": "logout",
+    "doctor": "doctor",
+}
+
+_DESCRIPTION = """\
+Manage the MCP servers of your Codex configuration and their authentication.
+
+With no command, opens the full-screen manager on your user config
+($CODEX_HOME/config.toml, default ~/.codex) and the project's .codex/config.toml files.
+Try `mcpdeck demo` to explore every feature against a local demo world.
+"""
+
+_EPILOG = """\
+exit status: 0 success, 1 failure, 2 usage or config error, 3 authentication required.
+examples:
+  mcpdeck list                      servers with their auth status
+  mcpdeck list --json --offline     the same as JSON, without network probes
+  mcpdeck add docs --url https://docs.example.com/mcp
+  mcpdeck login docs                OAuth login in your browser
+  mcpdeck doctor docs               what is wrong with a server, and how to fix it
+"""
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--codex-home",
+        metavar="DIR",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="Codex home directory (default: $CODEX_HOME, else ~/.codex)",
+    )
+    common.add_argument(
+        "-C",
+        "--cd",
+        metavar="DIR",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="project directory to read .codex/config.toml layers from (default: current)",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show tracebacks on errors",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="mcpdeck",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"mcpdeck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_text, description=help_text, parents=[common]
+        )
+
+    add("tui", "open the full-screen manager (the default)")
+
+    p = add("demo", "open the manager on the embedded demo world (local servers, no account)")
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="only run the demo servers and print how to point other commands at them",
+    )
+    p.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="the demo authorization server approves logins without a consent page",
+    )
+    p.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=120,
+        metavar="SEC",
+        help="lifetime of demo access tokens in seconds (default 120)",
+    )
+    p.add_argument("--untrusted", action="store_true", help="leave the demo project untrusted")
+
+    p = add("list", "list every server with its auth status")
+    p.add_argument("--json", action="store_true", help="print JSON (an array of servers)")
+    p.add_argument("--offline", action="store_true", help="do not probe servers over the network")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="SEC",
+        help="per-server probe timeout in seconds (default 5)",
+    )
+
+    p = add("get", "show one server's configuration")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("add", "add a server to the user config (or the project's with --project)")
+    p.add_argument("name")
+    p.add_argument("--url", help="streamable HTTP server URL")
+    p.add_argument("--bearer-token-env-var", metavar="VAR", help="env var holding a bearer token")
+    p.add_argument("--scopes", type=_csv, metavar="A,B", help="OAuth scopes to request")
+    p.add_argument("--oauth-resource", metavar="URI", help="RFC 8707 resource indicator")
+    p.add_argument("--oauth-client-id", metavar="ID", help="pre-registered OAuth client id")
+    p.add_argument(
+        "--env", action="append", default=[], metavar="K=V", help="environment for a stdio server"
+    )
+    p.add_argument("--project", action="store_true", help="write the project's .codex/config.toml")
+    p.add_argument("--no-login", action="store_true", help="do not log in after adding")
+    p.add_argument("--no-browser", action="store_true", help="show the login URL, open no browser")
+    p.add_argument("server_command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
+
+    for name, text in (
+        ("remove", "remove a server from the config"),
+        ("enable", "enable a server"),
+        ("disable", "disable a server (keeps its configuration)"),
+    ):
+        p = add(name, text)
+        p.add_argument("name")
+        p.add_argument("--project", action="store_true", help="edit the project's config file")
+
+    p = add("login", "log in to an OAuth-protected server")
+    p.add_argument("name")
+    p.add_argument("--scopes", type=_csv, metavar="A,B", help="scopes to request (overrides config)")
+    p.add_argument("--no-browser", action="store_true", help="show the URL, open no browser")
+    p.add_argument(
+        "--timeout", type=float, default=300.0, metavar="SEC", help="callback wait (default 300)"
+    )
+
+    p = add("logout", "delete a server's stored OAuth credentials (config is untouched)")
+    p.add_argument("name")
+
+    p = add("doctor", "verbose diagnostic report of one server or all")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--timeout", type=float, default=None, metavar="SEC", help="per-server time limit"
+    )
+    return parser
+
+
+def _apply_globals(args: argparse.Namespace) -> None:
+    """Normalise the global options so every command reads the same attributes."""
+    home = getattr(args, "codex_home", None)
+    if home is None:
+        env_home = os.environ.get("CODEX_HOME")
+        home = Path(env_home) if env_home else Path.home() / ".codex"
+    args.codex_home = Path(home).expanduser()
+    args.cd = Path(getattr(args, "cd", None) or Path.cwd()).expanduser().resolve()
+    args.debug = bool(getattr(args, "debug", False))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _apply_globals(args)
+    command = args.command or "tui"
+    args.command = command
+    module = importlib.import_module(f"mcpdeck.commands.{_COMMANDS[command]}")
+    try:
+        code: int = module.run(args)
+        return code
+    except McpdeckError as exc:
+        if args.debug:
+            raise
+        from mcpdeck.redact import redact
+
+        print(f"mcpdeck: {redact(exc.one_line())}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mcpdeck: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line unless --debug
+        if args.debug:
+            raise
+        from mcpdeck.redact import redact
+
+        print(
+            f"mcpdeck: unexpected error: {redact(f'{type(exc).__name__}: {exc}')}"
+            " (run again with --debug for details)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,163 @@
+"""Credential records, their keys, and the store interface. No I/O here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Protocol
+
+from mcpdeck.redact import register_secrets
+
+KEYRING_SERVICE = "Codex Auth"
+# Refresh when fewer than this many seconds remain (issue #3: 60 s margin).
+REFRESH_MARGIN_SEC = 60.0
+
+
+def canonical_codex_home(codex_home: Path) -> str:
+    """The canonical path string that isolates one CODEX_HOME's credentials from another's."""
+    return os.path.realpath(os.path.expanduser(str(codex_home)))
+
+
+@dataclass(frozen=True)
+class CredentialKey:
+    """One record per (CODEX_HOME, server name, server URL)."""
+
+    codex_home: str  # canonical, see canonical_codex_home()
+    server_name: str
+    server_url: str
+
+    @classmethod
+    def for_server(cls, codex_home: Path, server_name: str, server_url: str) -> CredentialKey:
+        return cls(canonical_codex_home(codex_home), server_name, server_url)
+
+    def account(self) -> str:
+        """Keyring account: readable server name plus a digest of home, name and URL."""
+        digest = hashlib.sha256(
+            json.dumps([self.codex_home, self.server_name, self.server_url]).encode()
+        ).hexdigest()[:24]
+        return f"mcp|{self.server_name}|{digest}"
+
+
+@dataclass
+class ClientRegistration:
+    """An OAuth client identity at one authorization server (keyed by its issuer)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str | None = None
+    token_endpoint_auth_method: str = "none"
+    redirect_uris: list[str] = field(default_factory=list)
+    registered_at: float = field(default_factory=time.time)
+    # "dcr" (dynamic registration), "cimd" (client id metadata document), "preregistered"
+    kind: str = "dcr"
+
+    def __post_init__(self) -> None:
+        register_secrets([self.client_secret])
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientRegistration(issuer={self.issuer!r}, client_id={self.client_id!r}, "
+            f"kind={self.kind!r}, secret={'set' if self.client_secret else 'none'})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClientRegistration:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class CredentialRecord:
+    """Everything mcpdeck keeps about one login. Secrets never leave the store."""
+
+    server_name: str
+    server_url: str
+    client_id: str
+    issuer: str | None
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None  # epoch seconds
+    token_type: str = "Bearer"
+    requested_scopes: list[str] = field(default_factory=list)
+    granted_scopes: list[str] = field(default_factory=list)
+    resource: str | None = None
+    token_endpoint: str | None = None
+    client_secret: str | None = None
+    token_endpoint_auth_method: str = "none"
+    obtained_at: float = field(default_factory=time.time)
+    last_refresh_at: float | None = None
+    # Set when the refresh token was rejected (invalid_grant): the record must not be used.
+    unusable_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        register_secrets([self.access_token, self.refresh_token, self.client_secret])
+
+    def __repr__(self) -> str:  # never print tokens, even by accident
+        return (
+            f"CredentialRecord(server={self.server_name!r}, url={self.server_url!r}, "
+            f"issuer={self.issuer!r}, expires_at={self.expires_at!r}, "
+            f"refreshable={self.refreshable}, scopes={self.granted_scopes!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def refreshable(self) -> bool:
+        return bool(self.refresh_token) and self.unusable_reason is None
+
+    def expires_in(self, now: float | None = None) -> float | None:
+        if self.expires_at is None:
+            return None
+        return self.expires_at - (time.time() if now is None else now)
+
+    def is_expired(self, now: float | None = None, margin: float = 0.0) -> bool:
+        left = self.expires_in(now)
+        return left is not None and left <= margin
+
+    def needs_refresh(self, now: float | None = None) -> bool:
+        return self.is_expired(now, margin=REFRESH_MARGIN_SEC)
+
+    def usable(self, now: float | None = None) -> bool:
+        """Usable now, or can be made usable by a refresh."""
+        if self.unusable_reason is not None:
+            return False
+        return not self.is_expired(now) or self.refreshable
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CredentialRecord:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class CredentialStoreError(Exception):
+    """A store could not be read or written; the message is one line and says what to do."""
+
+
+class StoreUnavailable(CredentialStoreError):
+    """The backend does not work on this machine (no Secret Service, locked keyring, …)."""
+
+
+class CredentialStore(Protocol):
+    """A backend. Blocking calls: async callers run them with ``asyncio.to_thread``."""
+
+    name: str  # "keyring" or "file"
+
+    def load(self, key: CredentialKey) -> CredentialRecord | None: ...
+
+    def save(self, key: CredentialKey, record: CredentialRecord) -> None: ...
+
+    def delete(self, key: CredentialKey) -> bool: ...
+
+    def load_registration(self, codex_home: str, issuer: str) -> ClientRegistration | None: ...
+
+    def save_registration(self, codex_home: str, registration: ClientRegistration) -> None: ...

@@ -1,0 +1,101 @@
+"""The one redaction helper every output path uses (trace, doctor, TUI, CLI, errors, logs).
+
+Two mechanisms, both applied by :func:`redact`:
+- secrets registered at run time (every token mcpdeck loads or receives is registered by the
+  credential and OAuth layers) are replaced wherever they appear;
+- patterns that look like credentials (``Bearer …``, ``access_token=…``, JSON token fields,
+  ``code=``/``code_verifier=`` parameters, ``client_secret``) are masked even when unregistered.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "«redacted»"
+_MIN_SECRET_LEN = 6
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+_SENSITIVE_KEYS = (
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "code_verifier",
+    "code",
+    "password",
+    "assertion",
+    "client_assertion",
+    "token",
+)
+_SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Authorization: Bearer xyz / Basic xyz
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}"), r"\1 " + MASK),
+    # "access_token": "…" in JSON
+    (
+        re.compile(r'(?i)("(?:' + "|".join(_SENSITIVE_KEYS) + r')"\s*:\s*)"[^"]*"'),
+        r'\1"' + MASK + '"',
+    ),
+    # access_token=… in query strings and form bodies
+    (
+        re.compile(r"(?i)\b((?:" + "|".join(_SENSITIVE_KEYS) + r")=)[^&\s\"'#]+"),
+        r"\1" + MASK,
+    ),
+]
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that every later :func:`redact` call masks it."""
+    if value and len(value) >= _MIN_SECRET_LEN:
+        with _lock:
+            _secrets.add(value)
+
+
+def register_secrets(values: Iterable[str | None]) -> None:
+    for value in values:
+        register_secret(value)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every known secret and credential-looking value masked."""
+    if not text:
+        return text
+    with _lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names kept, values of credential headers masked, the rest redacted as text."""
+    return {
+        name: (MASK if name.lower() in _SENSITIVE_HEADERS else redact(value))
+        for name, value in headers.items()
+    }
+
+
+def redact_obj(value: Any) -> Any:
+    """Redact a JSON-like structure: sensitive keys masked, every string passed through redact."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key.lower() in _SENSITIVE_KEYS and isinstance(item, str) and item:
+                out[key] = MASK
+            else:
+                out[key] = redact_obj(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact_obj(item) for item in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
