@@ -1,0 +1,153 @@
+"""`mcpdeck list [--json] [--offline]`: every server with its auth status.
+
+Start-up matters here (DESIGN.md budget): this module and what it imports must not pull in
+textual, mcp or authlib, and rich only for the human table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from mcpdeck.config.loader import load_config
+from mcpdeck.config.model import LoadedConfig, ServerConfig
+from mcpdeck.config.serialize import server_to_codex_json, source_json
+from mcpdeck.errors import EXIT_OK, EXIT_USAGE
+from mcpdeck.status import ServerStatus, compute_statuses
+
+_GLYPH = {
+    "authenticated": ("✓", "green", "authenticated"),
+    "oauth_available": ("○", "yellow", "OAuth available"),
+    "bearer_token": ("●", "cyan", "bearer token"),
+    "none": ("·", "dim", "none"),
+}
+
+
+def _open_credentials(loaded: LoadedConfig) -> Any:
+    """The credential facade, or None when no server could have stored credentials."""
+    if not any(s.transport == "streamable_http" and s.is_active for s in loaded.servers.values()):
+        return None
+    from mcpdeck.credentials.select import open_store
+
+    return open_store(loaded.settings.credentials_store, loaded.codex_home)
+
+
+def server_json(server: ServerConfig, status: ServerStatus) -> dict[str, Any]:
+    out = server_to_codex_json(server)
+    out["auth_status"] = status.auth_status
+    out["auth"] = status.auth_json()
+    out["source"] = source_json(server)
+    if server.problems:
+        out["problems"] = [p.one_line() for p in server.problems]
+    return out
+
+
+def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerStatus]]:
+    loaded = load_config(args.codex_home, args.cd)
+    credentials = _open_credentials(loaded)
+    statuses = asyncio.run(
+        compute_statuses(loaded, credentials, offline=args.offline, timeout=args.timeout)
+    )
+    return loaded, statuses
+
+
+def _report_problems(loaded: LoadedConfig) -> int:
+    from mcpdeck.redact import redact
+
+    errors = 0
+    for problem in loaded.all_problems():
+        print(f"mcpdeck: {problem.severity}: {redact(problem.one_line())}", file=sys.stderr)
+        errors += problem.severity == "error"
+    return EXIT_USAGE if errors else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded, statuses = collect(args)
+    if args.json:
+        rows = [server_json(s, statuses[n]) for n, s in loaded.servers.items()]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        _print_tables(loaded, statuses)
+    return _report_problems(loaded)
+
+
+def _source_badge(server: ServerConfig) -> str:
+    if server.source is None:
+        return "?"
+    if server.source.layer == "user":
+        return "user"
+    return "project" if server.source.trusted else "project (untrusted)"
+
+
+def _status_cell(server: ServerConfig) -> str:
+    reason = server.disabled_reason
+    if reason is None:
+        return "enabled"
+    return "invalid" if not server.valid else reason.replace(" in config", "")
+
+
+def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    if not loaded.servers:
+        console.print(
+            f"No MCP servers configured in {escape(str(loaded.user_file))} "
+            "or the project's .codex/config.toml.\n"
+            "Add one with `mcpdeck add NAME --url URL` or `mcpdeck add NAME -- COMMAND`, "
+            "or try `mcpdeck demo`."
+        )
+        return
+
+    def auth_cell(name: str) -> str:
+        st = statuses[name]
+        glyph, colour, word = _GLYPH[st.auth_status]
+        return f"[{colour}]{glyph} {word}[/]\n[dim]{escape(st.auth.detail)}[/]"
+
+    stdio = [s for s in loaded.servers.values() if s.transport == "stdio"]
+    http = [s for s in loaded.servers.values() if s.transport == "streamable_http"]
+    broken = [s for s in loaded.servers.values() if s.transport is None]
+    if stdio:
+        table = Table(title="stdio servers", title_justify="left", expand=False)
+        for col in ("Name", "Command", "Args", "Env", "Cwd", "Status", "Auth", "Source"):
+            table.add_column(col, overflow="fold")
+        for s in stdio:
+            env = ", ".join(f"{k}=*****" for k in s.env) or "-"
+            table.add_row(
+                escape(s.name),
+                escape(s.command or ""),
+                escape(" ".join(s.args)) or "-",
+                escape(env),
+                escape(s.cwd or "-"),
+                _status_cell(s),
+                auth_cell(s.name),
+                _source_badge(s),
+            )
+        console.print(table)
+    if http:
+        table = Table(title="streamable HTTP servers", title_justify="left", expand=False)
+        for col in ("Name", "Url", "Bearer Token Env Var", "Status", "Auth", "Source"):
+            table.add_column(col, overflow="fold")
+        for s in http:
+            table.add_row(
+                escape(s.name),
+                escape(s.url or ""),
+                escape(s.bearer_token_env_var or "-"),
+                _status_cell(s),
+                auth_cell(s.name),
+                _source_badge(s),
+            )
+        console.print(table)
+    if broken:
+        table = Table(title="invalid entries", title_justify="left", expand=False)
+        for col in ("Name", "Problem", "Source"):
+            table.add_column(col, overflow="fold")
+        for s in broken:
+            first = s.problems[0].one_line() if s.problems else "invalid transport"
+            table.add_row(escape(s.name), escape(first), _source_badge(s))
+        console.print(table)

@@ -1,0 +1,1 @@
+"""The Textual face of mcpdeck. Nothing outside this package imports it (layer rule)."""

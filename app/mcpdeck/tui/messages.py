@@ -1,0 +1,39 @@
+"""Messages workers post; handlers on screens own every state change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from mcpdeck.tui.model import Probe
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.oauth.trace import FlowEvent
+
+
+class ConfigLoaded(Message):
+    def __init__(self, loaded: LoadedConfig, *, reloaded: bool = False) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.reloaded = reloaded
+
+
+class ProbeArrived(Message):
+    def __init__(self, probe: Probe) -> None:
+        super().__init__()
+        self.probe = probe
+
+
+class ToolCountKnown(Message):
+    def __init__(self, name: str, count: int) -> None:
+        super().__init__()
+        self.name = name
+        self.count = count
+
+
+class FlowEventArrived(Message):
+    def __init__(self, event: FlowEvent) -> None:
+        super().__init__()
+        self.event = event

@@ -1,0 +1,92 @@
+"""What the TUI renders: small view dataclasses filled by :mod:`mcpdeck.tui.services`.
+
+The screens only know these shapes, so the domain layers can change without touching widgets.
+No Textual, no I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The contract's four values, plus what the TUI shows before a result arrives.
+AUTH_STATUSES = ("authenticated", "oauth_available", "bearer_token", "none")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The auth status of one server as the panel shows it (never a token)."""
+
+    name: str
+    auth_status: str
+    detail: str
+    expires_at: float | None = None
+    granted_scopes: list[str] = field(default_factory=list)
+    requested_scopes: list[str] = field(default_factory=list)
+    store: str | None = None
+    refreshable: bool = False
+    issuer: str | None = None
+    obtained_at: float | None = None  # last login
+    checked_at: float | None = None
+    failed: bool = False  # the probe itself failed (timeout, refused, garbage)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    store: str | None
+    expires_at: float | None
+    granted_scopes: list[str]
+
+
+@dataclass(frozen=True)
+class ToolView:
+    name: str
+    exposed: bool
+    description: str = ""
+    input_schema: dict[str, Any] = field(default_factory=dict)
+    hidden_by: str | None = None  # "enabled_tools" / "disabled_tools"
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """A resource, resource template or prompt."""
+
+    name: str
+    detail: str = ""  # URI, URI template, or arguments
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FindingView:
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    fix: str = ""
+    edit: dict[str, Any] | None = None  # a config change the doctor proposes, applied as data
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class TraceLine:
+    step: str
+    status: str
+    summary: str
+    elapsed_ms: float | None = None
+
+
+@dataclass
+class ReportView:
+    name: str
+    overview: list[tuple[str, str]] = field(default_factory=list)
+    auth: list[tuple[str, str]] = field(default_factory=list)
+    discovery: list[TraceLine] = field(default_factory=list)
+    tools: list[ToolView] = field(default_factory=list)
+    resources: list[ItemView] = field(default_factory=list)
+    templates: list[ItemView] = field(default_factory=list)
+    prompts: list[ItemView] = field(default_factory=list)
+    log: list[TraceLine] = field(default_factory=list)
+    findings: list[FindingView] = field(default_factory=list)
+    session_error: str | None = None
+
+    @property
+    def tool_count(self) -> int | None:
+        return len([t for t in self.tools if t.exposed]) if self.tools or not self.session_error else None

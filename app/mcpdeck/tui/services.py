@@ -1,0 +1,206 @@
+"""The one door from the TUI to the domain layers.
+
+Every call the app makes to config, credentials, status, OAuth and the doctor goes through
+:class:`Services`; each returns the view shapes of :mod:`mcpdeck.tui.model`. The app runs these
+coroutines in workers and never does network or file I/O itself. Tests pass their own
+``Services`` (or a subclass) to :func:`mcpdeck.tui.app.make_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcpdeck.tui.model import LoginOutcome, Probe, ReportView
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig, ServerConfig
+    from mcpdeck.oauth.trace import FlowEvent
+    from mcpdeck.status import ServerStatus
+
+EventSink = Callable[["FlowEvent"], None]
+ProbeSink = Callable[[Probe], None]
+
+
+class Services:
+    """Real services over one CODEX_HOME and project directory."""
+
+    def __init__(
+        self,
+        codex_home: Path,
+        cwd: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        open_browser: bool = True,
+        probe_timeout: float = 5.0,
+        concurrency: int = 16,
+    ) -> None:
+        self.codex_home = codex_home
+        self.cwd = cwd
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.open_browser = open_browser
+        self.probe_timeout = probe_timeout
+        self.concurrency = concurrency
+        self._store: Any = None
+        self._store_mode: str | None = None
+
+    # -- configuration -------------------------------------------------------------------
+
+    async def load_config(self) -> LoadedConfig:
+        from mcpdeck.config.loader import load_config
+
+        return await asyncio.to_thread(load_config, self.codex_home, self.cwd)
+
+    async def config_fingerprint(self, loaded: LoadedConfig | None) -> tuple[Any, ...]:
+        """Cheap: the mtimes and sizes of every config file that matters (stat only)."""
+        files = {self.codex_home / "config.toml", self.cwd / ".codex" / "config.toml"}
+        if loaded is not None:
+            files.update(layer.file for layer in loaded.layers)
+        return await asyncio.to_thread(_stat_all, sorted(files))
+
+    def env_is_set(self, var: str) -> bool:
+        return bool(self.env.get(var))
+
+    # -- status --------------------------------------------------------------------------
+
+    def _credentials(self, loaded: LoadedConfig) -> Any:
+        mode = loaded.settings.credentials_store
+        if self._store is None or self._store_mode != mode:
+            from mcpdeck.credentials.select import open_store
+
+            self._store = open_store(mode, loaded.codex_home)
+            self._store_mode = mode
+        return self._store
+
+    async def probe(
+        self, loaded: LoadedConfig, on_result: ProbeSink, *, names: list[str] | None = None
+    ) -> None:
+        """Statuses of ``names`` (default: every server); each reported as soon as it is known."""
+        from mcpdeck.status import compute_statuses
+
+        try:
+            credentials = self._credentials(loaded)
+        except Exception:  # no usable store: status still reports config and probes
+            credentials = None
+        await compute_statuses(
+            loaded,
+            credentials,
+            names=names,
+            timeout=self.probe_timeout,
+            concurrency=self.concurrency,
+            environ=self.env,
+            on_result=lambda status: on_result(_probe_view(status, loaded)),
+        )
+
+    # -- OAuth ---------------------------------------------------------------------------
+
+    async def login(self, loaded: LoadedConfig, name: str, on_event: EventSink) -> LoginOutcome:
+        """Run the whole login; cancelling the awaiting task closes the listener, stores nothing."""
+        from mcpdeck.oauth.flow import login
+        from mcpdeck.oauth.trace import FlowTrace
+
+        server = loaded.servers[name]
+        store = self._credentials(loaded)
+        record = await login(
+            server,
+            loaded,
+            store,
+            open_browser=self.open_browser,
+            trace=FlowTrace(on_event),
+        )
+        return LoginOutcome(
+            store=getattr(store, "last_backend", None),
+            expires_at=record.expires_at,
+            granted_scopes=list(record.granted_scopes),
+        )
+
+    async def logout(self, loaded: LoadedConfig, name: str) -> list[str]:
+        """Delete the server's credentials from every backend; the names of those that had some."""
+        from mcpdeck.credentials.record import CredentialKey
+
+        server = loaded.servers[name]
+        if not server.url:
+            return []
+        key = CredentialKey.for_server(loaded.codex_home, name, server.url)
+        store = self._credentials(loaded)
+        removed: list[str] = await asyncio.to_thread(store.delete_everywhere, key)
+        return removed
+
+    # -- doctor --------------------------------------------------------------------------
+
+    async def diagnose(self, loaded: LoadedConfig, name: str) -> ReportView:
+        from mcpdeck.tui.report import diagnose_view
+
+        return await diagnose_view(self, loaded, name)
+
+    async def apply_fix(self, loaded: LoadedConfig, name: str, edit: dict[str, Any]) -> str:
+        """Apply a doctor finding's config edit; returns what changed, in words."""
+        from mcpdeck.tui.report import apply_edit
+
+        return await apply_edit(self, loaded, name, edit)
+
+    # -- management ----------------------------------------------------------------------
+
+    async def add_server(
+        self, loaded: LoadedConfig, name: str, table: dict[str, Any], *, project: bool
+    ) -> Path:
+        from mcpdeck.config.edit import add_server
+
+        file = loaded.project_file() if project else loaded.user_file
+        await asyncio.to_thread(add_server, file, name, table)
+        return file
+
+    async def remove_server(self, loaded: LoadedConfig, name: str) -> Path:
+        from mcpdeck.config.edit import remove_server
+
+        file = _defining_file(loaded.servers[name], loaded)
+        await asyncio.to_thread(remove_server, file, name)
+        return file
+
+    async def set_enabled(self, loaded: LoadedConfig, name: str, enabled: bool) -> Path:
+        from mcpdeck.config.edit import set_enabled
+
+        file = _defining_file(loaded.servers[name], loaded)
+        await asyncio.to_thread(set_enabled, file, name, enabled)
+        return file
+
+
+def _defining_file(server: ServerConfig, loaded: LoadedConfig) -> Path:
+    return server.source.file if server.source is not None else loaded.user_file
+
+
+def _stat_all(files: list[Path]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for file in files:
+        try:
+            st = file.stat()
+        except OSError:
+            out.append((str(file), None))
+        else:
+            out.append((str(file), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def _probe_view(status: ServerStatus, loaded: LoadedConfig) -> Probe:
+    auth = status.auth
+    detail = auth.detail
+    failed = status.probed and (
+        "timed out" in detail or "discovery failed" in detail or "unreachable" in detail
+    )
+    return Probe(
+        name=status.name,
+        auth_status=status.auth_status,
+        detail=detail,
+        expires_at=auth.expires_at,
+        granted_scopes=list(auth.scopes),
+        requested_scopes=list(getattr(auth, "requested_scopes", []) or []),
+        store=auth.store,
+        refreshable=auth.refreshable,
+        issuer=getattr(auth, "issuer", None),
+        obtained_at=getattr(auth, "obtained_at", None),
+        checked_at=status.checked_at,
+        failed=failed,
+    )
