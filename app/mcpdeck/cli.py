@@ -7,7 +7,9 @@ imported when that command runs (``mcpdeck list --json`` must not import textual
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -89,9 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
-            name, help=help_text, description=help_text, parents=[common]
-        )
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
 
     add("tui", "open the full-screen manager (the default)")
 
@@ -143,7 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", action="store_true", help="write the project's .codex/config.toml")
     p.add_argument("--no-login", action="store_true", help="do not log in after adding")
     p.add_argument("--no-browser", action="store_true", help="show the login URL, open no browser")
-    p.add_argument("server_command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
+    # The stdio command comes after a literal `--` (split off in _parse, see there): an argparse
+    # REMAINDER positional here would swallow every option written after NAME.
+    p.set_defaults(server_command=[])
+    p.usage = (
+        "mcpdeck add NAME --url URL [options]\n"
+        "       mcpdeck add NAME [--env K=V]... [--project] -- COMMAND [ARG...]"
+    )
 
     for name, text in (
         ("remove", "remove a server from the config"),
@@ -156,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("login", "log in to an OAuth-protected server")
     p.add_argument("name")
-    p.add_argument("--scopes", type=_csv, metavar="A,B", help="scopes to request (overrides config)")
+    p.add_argument(
+        "--scopes", type=_csv, metavar="A,B", help="scopes to request (overrides config)"
+    )
     p.add_argument("--no-browser", action="store_true", help="show the URL, open no browser")
     p.add_argument(
         "--timeout", type=float, default=300.0, metavar="SEC", help="callback wait (default 300)"
@@ -185,9 +193,30 @@ def _apply_globals(args: argparse.Namespace) -> None:
     args.debug = bool(getattr(args, "debug", False))
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; for ``add``, everything after the first ``--`` is the server command."""
+    if "--" in argv:
+        cut = argv.index("--")
+        head, tail = argv[:cut], argv[cut + 1 :]
+        args: argparse.Namespace | None
+        try:
+            # A trial parse: stay silent, the full parse below reports any error.
+            with (
+                contextlib.redirect_stderr(io.StringIO()),
+                contextlib.redirect_stdout(io.StringIO()),
+            ):
+                args = parser.parse_args(head)
+        except SystemExit:
+            args = None
+        if args is not None and args.command == "add":
+            args.server_command = tail
+            return args
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     _apply_globals(args)
     command = args.command or "tui"
     args.command = command

@@ -92,6 +92,8 @@ class ServerConfig:
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     env_vars: list[str] = field(default_factory=list)
+    # env_vars entries written as ``{name, source}``: name -> source ("local" or "remote")
+    env_var_sources: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     # streamable HTTP
     url: str | None = None
@@ -111,15 +113,15 @@ class ServerConfig:
     oauth: OAuthOverrides = field(default_factory=OAuthOverrides)
     # where it came from
     source: Source | None = None
+    # the header (or first key) of this server in the closest layer that mentions it
+    defined_at: Location | None = None
     # dotted key ("url", "env.FOO", "oauth.client_id") -> where that value was written
     provenance: dict[str, Location] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return self.transport is not None and not any(
-            p.severity == "error" for p in self.problems
-        )
+        return self.transport is not None and not any(p.severity == "error" for p in self.problems)
 
     @property
     def trusted(self) -> bool:
@@ -129,7 +131,9 @@ class ServerConfig:
     def disabled_reason(self) -> str | None:
         """Why the server will not start, or None when it is enabled, valid and trusted."""
         if not self.valid:
-            first = next(p for p in self.problems if p.severity == "error") if self.problems else None
+            first = (
+                next(p for p in self.problems if p.severity == "error") if self.problems else None
+            )
             return f"invalid: {first.message}" if first else "invalid transport"
         if not self.enabled:
             return "disabled in config"
@@ -183,8 +187,16 @@ class LoadedConfig:
         return self.codex_home / "config.toml"
 
     def project_file(self) -> Path:
-        """The project layer file that edits with ``--project`` go to (closest to cwd)."""
-        return self.cwd / ".codex" / "config.toml"
+        """The project layer file that edits with ``--project`` go to.
+
+        The existing project layer closest to cwd; else the project root's (nearest ancestor
+        with ``.git``); else cwd's ``.codex/config.toml``.
+        """
+        for layer in reversed(self.layers):
+            if layer.layer == "project" and layer.exists:
+                return layer.file
+        base = self.project_root if self.project_root is not None else self.cwd
+        return base / ".codex" / "config.toml"
 
     def all_problems(self) -> list[ConfigProblem]:
         out = list(self.problems)

@@ -42,6 +42,12 @@ class CredentialKey:
         return f"mcp|{self.server_name}|{digest}"
 
 
+def registration_account(codex_home: str, issuer: str) -> str:
+    """Store account of the client registration at ``issuer`` for one (canonical) CODEX_HOME."""
+    digest = hashlib.sha256(json.dumps([codex_home, issuer]).encode()).hexdigest()[:24]
+    return f"mcp-client|{digest}"
+
+
 @dataclass
 class ClientRegistration:
     """An OAuth client identity at one authorization server (keyed by its issuer)."""

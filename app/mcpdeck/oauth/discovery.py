@@ -539,7 +539,9 @@ async def _discover_from(
         except OAuthError as exc:
             raise DiscoveryError(f"authorization server metadata unusable: {exc.message}") from None
         found_issuer = meta.get("issuer")
-        if not isinstance(found_issuer, str) or found_issuer.rstrip("/") != issuer:
+        # 2025-03-26 defines no issuer rule; the metadata must at least belong to the server's
+        # origin (it may live under a path, e.g. https://host/oauth).
+        if not isinstance(found_issuer, str) or origin_of(found_issuer) != issuer:
             raise DiscoveryError(
                 f"{fetched.url}: issuer {found_issuer!r} does not belong to {issuer}"
             )

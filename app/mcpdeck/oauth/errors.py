@@ -20,6 +20,12 @@ class InsecureEndpointError(OAuthError):
 class CallbackError(OAuthError):
     """The browser came back with an error, a wrong state or issuer, or never came back."""
 
+    def __init__(
+        self, message: str, *, oauth_error: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.oauth_error = oauth_error
+
 
 class TokenEndpointError(OAuthError):
     """The token endpoint refused a request; ``error`` is the OAuth error code when given."""

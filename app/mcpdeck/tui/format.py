@@ -22,9 +22,9 @@ STATUS_LOOK: dict[str, tuple[str, str, str]] = {
 def status_key(server: ServerConfig, probe: Probe | None, checking: bool) -> str:
     if not server.valid:
         return "invalid"
-    if checking or probe is None:
+    if checking:
         return "checking"
-    if probe.failed:
+    if probe is None or probe.failed:
         return "failed"
     return probe.auth_status if probe.auth_status in STATUS_LOOK else "none"
 

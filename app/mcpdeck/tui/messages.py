@@ -14,10 +14,13 @@ if TYPE_CHECKING:
 
 
 class ConfigLoaded(Message):
-    def __init__(self, loaded: LoadedConfig, *, reloaded: bool = False) -> None:
+    def __init__(
+        self, loaded: LoadedConfig, *, initial: bool = False, announce: bool = False
+    ) -> None:
         super().__init__()
         self.loaded = loaded
-        self.reloaded = reloaded
+        self.initial = initial  # first load: probe every server
+        self.announce = announce  # changed on disk behind our back: say so
 
 
 class ProbeArrived(Message):

@@ -63,6 +63,7 @@ class FindingView:
     fix: str = ""
     edit: dict[str, Any] | None = None  # a config change the doctor proposes, applied as data
     code: str = ""
+    edit_text: str = ""  # the edit in words
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +35,16 @@ class Services:
         *,
         env: Mapping[str, str] | None = None,
         open_browser: bool = True,
+        browser: Callable[[str], Coroutine[Any, Any, Any]] | None = None,
         probe_timeout: float = 5.0,
-        concurrency: int = 16,
+        concurrency: int | None = None,
     ) -> None:
         self.codex_home = codex_home
         self.cwd = cwd
         self.env: Mapping[str, str] = os.environ if env is None else env
         self.open_browser = open_browser
+        # Tests and the headless demo pass an opener that completes the authorization itself.
+        self.browser = browser
         self.probe_timeout = probe_timeout
         self.concurrency = concurrency
         self._store: Any = None
@@ -78,22 +81,31 @@ class Services:
     async def probe(
         self, loaded: LoadedConfig, on_result: ProbeSink, *, names: list[str] | None = None
     ) -> None:
-        """Statuses of ``names`` (default: every server); each reported as soon as it is known."""
-        from mcpdeck.status import compute_statuses
+        """Statuses of ``names`` (default: every server); each reported as soon as it is known.
+
+        The probes run on their own event loop in a thread: a hundred concurrent HTTP
+        exchanges cost CPU (connection-pool bookkeeping, parsing) that would otherwise delay
+        key presses. ``on_result`` is therefore called from that thread: post a message.
+        """
+        from mcpdeck.status import DEFAULT_CONCURRENCY, compute_statuses
 
         try:
             credentials = self._credentials(loaded)
         except Exception:  # no usable store: status still reports config and probes
             credentials = None
-        await compute_statuses(
-            loaded,
-            credentials,
-            names=names,
-            timeout=self.probe_timeout,
-            concurrency=self.concurrency,
-            environ=self.env,
-            on_result=lambda status: on_result(_probe_view(status, loaded)),
-        )
+
+        async def run() -> None:
+            await compute_statuses(
+                loaded,
+                credentials,
+                names=names,
+                timeout=self.probe_timeout,
+                concurrency=self.concurrency or DEFAULT_CONCURRENCY,
+                environ=self.env,
+                on_result=lambda status: on_result(_probe_view(status, loaded)),
+            )
+
+        await asyncio.to_thread(asyncio.run, run())
 
     # -- OAuth ---------------------------------------------------------------------------
 
@@ -104,15 +116,19 @@ class Services:
 
         server = loaded.servers[name]
         store = self._credentials(loaded)
+        trace = FlowTrace(on_event)
         record = await login(
             server,
             loaded,
             store,
             open_browser=self.open_browser,
-            trace=FlowTrace(on_event),
+            trace=trace,
+            browser=self.browser,
         )
+        stored = next((e for e in reversed(trace.events) if e.step == "stored"), None)
+        backend = stored.data.get("store") if stored is not None else None
         return LoginOutcome(
-            store=getattr(store, "last_backend", None),
+            store=backend if isinstance(backend, str) else None,
             expires_at=record.expires_at,
             granted_scopes=list(record.granted_scopes),
         )

@@ -1,0 +1,187 @@
+"""`mcpdeck login NAME`: OAuth login with every step printed as it happens.
+
+Also ``login_after_add``, used by ``mcpdeck add --url`` to log in at once when the new server
+advertises OAuth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any
+
+from mcpdeck.errors import EXIT_FAILURE, EXIT_OK, McpdeckError, UsageError
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig, ServerConfig
+    from mcpdeck.credentials.record import CredentialRecord
+    from mcpdeck.oauth.trace import FlowEvent
+
+_MARKS = {
+    "ok": ("✓", "green"),
+    "fail": ("✗", "red"),
+    "start": ("…", "cyan"),
+    "info": ("·", "blue"),
+    "skip": ("-", "dim"),
+}
+PROBE_TIMEOUT_SEC = 10.0
+
+
+def _printer(console: Any) -> Any:
+    from rich.text import Text
+
+    def show(event: FlowEvent) -> None:
+        mark, style = _MARKS.get(event.status, ("·", ""))
+        if event.step == "authorize" and event.data.get("url"):
+            console.print(
+                Text.assemble(
+                    (f" {mark} ", style), (f"{'authorize':<13}", "bold"), "open this URL to log in:"
+                )
+            )
+            # Plain print: the URL must stay one unbroken, copyable line.
+            print(event.data["url"], flush=True)
+            return
+        if event.step == "error":
+            return  # the command's one-line error says it once, on stderr
+        line = Text.assemble((f" {mark} ", style), (f"{event.step:<13}", "bold"), event.summary)
+        console.print(line, soft_wrap=True, highlight=False)
+
+    return show
+
+
+def _server(loaded: LoadedConfig, name: str) -> ServerConfig:
+    server = loaded.servers.get(name)
+    if server is None:
+        raise UsageError(
+            f"no MCP server named '{name}' in {loaded.user_file} or the project's .codex/config.toml",
+            hint="run `mcpdeck list` to see the configured servers",
+        )
+    if server.transport != "streamable_http" or not server.url:
+        raise UsageError(
+            f"'{name}' is not a streamable HTTP server: OAuth login applies only to servers with a url"
+        )
+    errors = [p for p in server.problems if p.severity == "error"]
+    if errors:
+        from mcpdeck.errors import ConfigError
+
+        raise ConfigError(errors[0].message, file=str(errors[0].file), line=errors[0].line)
+    return server
+
+
+def _describe_expiry(record: CredentialRecord) -> str:
+    left = record.expires_in()
+    if left is None:
+        return "no expiry given"
+    if left < 120:
+        return f"expires in {max(0, int(left))} s"
+    if left < 5400:
+        return f"expires in {int(left // 60)} min"
+    if left < 172800:
+        return f"expires in {round(left / 3600)} h"
+    return f"expires in {round(left / 86400)} days"
+
+
+def _run_login(
+    server: ServerConfig,
+    loaded: LoadedConfig,
+    *,
+    scopes: list[str] | None,
+    open_browser: bool,
+    timeout: float,
+) -> int:
+    from rich.console import Console
+
+    from mcpdeck.credentials.select import open_store
+    from mcpdeck.oauth.flow import login
+    from mcpdeck.oauth.trace import FlowTrace
+
+    console = Console(highlight=False)
+    store = open_store(loaded.settings.credentials_store, loaded.codex_home)
+    trace = FlowTrace(_printer(console))
+    console.print(f"Logging in to '{server.name}' ({server.url})")
+    try:
+        record = asyncio.run(
+            login(
+                server,
+                loaded,
+                store,
+                scopes=scopes,
+                open_browser=open_browser,
+                trace=trace,
+                timeout=timeout,
+            )
+        )
+    except McpdeckError:
+        raise
+    except KeyboardInterrupt:
+        print(f"mcpdeck: login to '{server.name}' cancelled; nothing was stored", file=sys.stderr)
+        return 130
+    stored = next(
+        (e.data.get("store") for e in reversed(trace.events) if e.step == "stored"), "the store"
+    )
+    scopes_text = " ".join(record.granted_scopes) or "none requested"
+    refresh = "" if record.refresh_token else ", no refresh token"
+    print(
+        f"Logged in to '{server.name}' (scopes: {scopes_text}, {_describe_expiry(record)}{refresh}, stored in {stored})."
+    )
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from mcpdeck.config.loader import load_config
+
+    loaded = load_config(args.codex_home, args.cd)
+    server = _server(loaded, args.name)
+    return _run_login(
+        server,
+        loaded,
+        scopes=args.scopes,
+        open_browser=not args.no_browser,
+        timeout=float(getattr(args, "timeout", 300.0) or 300.0),
+    )
+
+
+def login_after_add(args: argparse.Namespace, loaded: LoadedConfig, server: ServerConfig) -> int:
+    """After ``mcpdeck add --url``: log in when the server advertises OAuth, else say why not."""
+    if getattr(args, "no_login", False) or not server.url:
+        return EXIT_OK
+    if server.bearer_token_env_var or server.has_authorization_header():
+        return EXIT_OK
+    from mcpdeck.oauth.discovery import probe_server
+    from mcpdeck.oauth.flow import new_http_client
+
+    async def probe() -> Any:
+        async with new_http_client() as http:
+            return await asyncio.wait_for(probe_server(http, server.url or ""), PROBE_TIMEOUT_SEC)
+
+    try:
+        result = asyncio.run(probe())
+    except TimeoutError:
+        print(
+            f"note: '{server.name}' did not answer within {PROBE_TIMEOUT_SEC:g} s; added without login "
+            f"(run `mcpdeck login {server.name}` later)"
+        )
+        return EXIT_OK
+    if not result.oauth:
+        print(
+            f"note: '{server.name}' does not advertise OAuth; added without login ({result.detail})."
+        )
+        return EXIT_OK
+    try:
+        return _run_login(
+            server,
+            loaded,
+            scopes=getattr(args, "scopes", None) or None,
+            open_browser=not getattr(args, "no_browser", False),
+            timeout=float(getattr(args, "timeout", 300.0) or 300.0),
+        )
+    except McpdeckError as exc:
+        from mcpdeck.redact import redact
+
+        print(f"mcpdeck: {redact(exc.one_line())}", file=sys.stderr)
+        print(
+            f"The server was added; run `mcpdeck login {server.name}` to try again.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE

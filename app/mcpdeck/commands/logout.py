@@ -1,0 +1,54 @@
+"""`mcpdeck logout NAME`: delete a server's stored OAuth credentials from every backend.
+
+The configuration is only read, never written. Messages follow Codex's `codex mcp logout`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mcpdeck.errors import EXIT_OK, McpdeckError, UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    from mcpdeck.config.loader import load_config
+    from mcpdeck.credentials.record import CredentialKey, CredentialStoreError
+    from mcpdeck.credentials.select import open_store
+
+    name: str = args.name
+    loaded = load_config(args.codex_home, args.cd)
+    server = loaded.servers.get(name)
+    if server is None:
+        broken = [p for p in loaded.problems if p.severity == "error"]
+        raise UsageError(
+            f"no MCP server named '{name}' in {loaded.user_file} or the project's "
+            ".codex/config.toml",
+            hint=f"fix first: {broken[0].one_line()}"
+            if broken
+            else "run `mcpdeck list` to see the configured servers",
+        )
+    if server.transport == "stdio" or (server.transport is None and not server.url):
+        raise UsageError(
+            f"'{name}' is a stdio server: OAuth login and logout apply only to streamable "
+            "HTTP servers (those with a url)"
+        )
+    assert server.url is not None
+
+    credentials = open_store(loaded.settings.credentials_store, loaded.codex_home)
+    key = CredentialKey.for_server(loaded.codex_home, name, server.url)
+    try:
+        removed = credentials.delete_everywhere(key)
+    except CredentialStoreError as exc:
+        raise McpdeckError(str(exc)) from None
+
+    for note in credentials.notes:
+        # An absent keyring is normal in auto and file modes; say so only when it was chosen.
+        if note.startswith("keyring skipped") and credentials.mode != "keyring":
+            continue
+        print(f"note: {note}", file=sys.stderr)
+    if removed:
+        print(f"Removed OAuth credentials for '{name}' ({', '.join(removed)}).")
+    else:
+        print(f"No OAuth credentials stored for '{name}'.")
+    return EXIT_OK

@@ -1,0 +1,167 @@
+"""Line numbers for TOML keys, found by a light scan of the text (``tomllib`` gives none).
+
+The scan understands table headers, dotted and quoted keys and multi-line strings well enough
+to place every key a person writes; anything it cannot place simply has no line number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+KeyPath = tuple[str, ...]
+
+_BARE = r"[A-Za-z0-9_-]+"
+_BASIC = r'"(?:[^"\\\n]|\\.)*"'
+_LITERAL = r"'[^'\n]*'"
+_PART = rf"(?:{_BARE}|{_BASIC}|{_LITERAL})"
+_DOTTED = rf"{_PART}(?:[ \t]*\.[ \t]*{_PART})*"
+_PART_RE = re.compile(_PART)
+_HEADER_RE = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_DOTTED})[ \t]*\]\]?")
+_ASSIGN_RE = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=")
+_TRIPLE_RE = re.compile(r'"""|\'\'\'')
+
+
+def _unquote(part: str) -> str:
+    if part.startswith('"'):
+        try:
+            value = json.loads(part)
+        except ValueError:
+            return part[1:-1]
+        return value if isinstance(value, str) else part[1:-1]
+    if part.startswith("'"):
+        return part[1:-1]
+    return part
+
+
+def physical_lines(text: str) -> list[str]:
+    """Lines split on LF only, as TOML counts them (``str.splitlines`` also splits on \\x0c,
+    \\x85, U+2028…, which may sit inside strings)."""
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def split_key(dotted: str) -> KeyPath:
+    if '"' not in dotted and "'" not in dotted:
+        return tuple(part.strip() for part in dotted.split("."))
+    return tuple(_unquote(m.group(0)) for m in _PART_RE.finditer(dotted))
+
+
+def scan_key_lines(text: str) -> dict[KeyPath, int]:
+    """Map each table header and key path to the 1-based line where it first appears."""
+    lines: dict[KeyPath, int] = {}
+    table: KeyPath = ()
+    open_triple: str | None = None
+    for number, line in enumerate(physical_lines(text), start=1):
+        if open_triple is not None:
+            # Inside a multi-line string: nothing here is a key until the string closes.
+            if line.count(open_triple) % 2 == 1:
+                open_triple = None
+            continue
+        stripped = line.lstrip()
+        if not stripped or stripped[0] == "#":
+            continue
+        if stripped[0] == "[":
+            header = _HEADER_RE.match(line)
+            if header:
+                table = split_key(header.group(2))
+                lines.setdefault(table, number)
+            continue
+        assign = _ASSIGN_RE.match(line)
+        if assign is None:
+            continue
+        lines.setdefault(table + split_key(assign.group(1)), number)
+        rest = line[assign.end() :]
+        triple = _TRIPLE_RE.search(rest)
+        if triple and rest.count(triple.group(0)) % 2 == 1:
+            open_triple = triple.group(0)
+    return lines
+
+
+def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
+    """The line of ``path``, else of its closest written ancestor (inline tables, dotted keys)."""
+    for end in range(len(path), 0, -1):
+        found = lines.get(path[:end])
+        if found is not None:
+            return found
+    return None
+
+
+# --- structure of a file, line by line (for text-preserving edits) ---------------------------
+
+BLANK = "blank"
+COMMENT = "comment"
+HEADER = "header"  # [table] or [[array of tables]]
+ASSIGN = "assign"  # key = value (the line where the key starts)
+VALUE = "value"  # continuation of a multi-line value or string
+
+
+class LineEntry:
+    """One physical line: its kind, and for headers/assignments the full key path."""
+
+    __slots__ = ("kind", "number", "path", "table")
+
+    def __init__(self, number: int, kind: str, table: KeyPath, path: KeyPath = ()) -> None:
+        self.number = number
+        self.kind = kind
+        self.table = table  # the table this line belongs to
+        self.path = path
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"LineEntry({self.number}, {self.kind}, {self.path})"
+
+
+def scan_structure(text: str) -> list[LineEntry]:
+    entries: list[LineEntry] = []
+    table: KeyPath = ()
+    open_triple: str | None = None
+    depth = 0  # open brackets of a multi-line array or inline table
+    for number, line in enumerate(physical_lines(text), start=1):
+        if open_triple is not None:
+            if line.count(open_triple) % 2 == 1:
+                open_triple = None
+            entries.append(LineEntry(number, VALUE, table))
+            continue
+        stripped = line.lstrip()
+        if depth > 0:
+            depth = max(0, depth + _bracket_balance(stripped))
+            entries.append(LineEntry(number, VALUE, table))
+            continue
+        if not stripped:
+            entries.append(LineEntry(number, BLANK, table))
+            continue
+        if stripped[0] == "#":
+            entries.append(LineEntry(number, COMMENT, table))
+            continue
+        if stripped[0] == "[":
+            header = _HEADER_RE.match(line)
+            if header:
+                table = split_key(header.group(2))
+                entries.append(LineEntry(number, HEADER, table, table))
+                continue
+        assign = _ASSIGN_RE.match(line)
+        if assign is None:
+            entries.append(LineEntry(number, VALUE, table))
+            continue
+        entries.append(LineEntry(number, ASSIGN, table, table + split_key(assign.group(1))))
+        rest = line[assign.end() :]
+        triple = _TRIPLE_RE.search(rest)
+        if triple and rest.count(triple.group(0)) % 2 == 1:
+            open_triple = triple.group(0)
+        else:
+            depth = max(0, _bracket_balance(rest))
+    return entries
+
+
+_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+
+
+def _bracket_balance(fragment: str) -> int:
+    """Open minus closed brackets/braces outside strings and comments on one line."""
+    code = _STRING_RE.sub('""', fragment)
+    hash_at = code.find("#")
+    if hash_at >= 0:
+        code = code[:hash_at]
+    return code.count("[") + code.count("{") - code.count("]") - code.count("}")

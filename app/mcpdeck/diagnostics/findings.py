@@ -1,0 +1,391 @@
+"""The rules: from what the doctor saw to findings, each with its fix and, when the fix is a
+config change, the exact edit as data."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcpdeck.config.model import LoadedConfig, ServerConfig
+from mcpdeck.credentials.record import CredentialRecord
+from mcpdeck.diagnostics.report import DiscoverySummary, Finding
+from mcpdeck.diagnostics.token_claims import audience_matches, audiences
+from mcpdeck.session.environment import EnvCheck
+from mcpdeck.session.models import Inventory, SessionError
+
+
+@dataclass
+class Facts:
+    """Everything the rules look at; gathered by :mod:`mcpdeck.diagnostics.doctor`."""
+
+    server: ServerConfig
+    loaded: LoadedConfig
+    env: EnvCheck
+    session_error: SessionError | None = None
+    session_attempted: bool = False
+    inventory: Inventory | None = None
+    discovery: DiscoverySummary | None = None
+    record: CredentialRecord | None = None
+    claims: dict[str, Any] | None = None
+    # every redacted text the run produced (trace summaries, errors): searched for OAuth errors
+    texts: list[str] = field(default_factory=list)
+    effective_timeout: float | None = None
+
+
+def edit_file(facts: Facts, key: str) -> str:
+    """Where an edit of ``key`` belongs: the file that set it, else the file defining the server."""
+    server = facts.server
+    location = server.provenance.get(key)
+    if location is not None:
+        return str(location.file)
+    if server.source is not None:
+        return str(server.source.file)
+    return str(facts.loaded.user_file)
+
+
+def _set(facts: Facts, key: str, value: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "op": "set",
+        "file": edit_file(facts, key),
+        "server": facts.server.name,
+        "key": key,
+        "value": value,
+        **extra,
+    }
+
+
+def _unset(facts: Facts, key: str) -> dict[str, Any]:
+    return {"op": "unset", "file": edit_file(facts, key), "server": facts.server.name, "key": key}
+
+
+def _challenge_scopes(www_authenticate: str | None) -> list[str]:
+    match = re.search(r'scope="([^"]*)"', www_authenticate or "") or re.search(
+        r"scope=([^\s,]+)", www_authenticate or ""
+    )
+    return match.group(1).split() if match else []
+
+
+def _union(*groups: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for group in groups:
+        for item in group:
+            if item not in out:
+                out.append(item)
+    return out
+
+
+def config_findings(facts: Facts) -> list[Finding]:
+    server = facts.server
+    out: list[Finding] = []
+    for problem in server.problems:
+        out.append(
+            Finding(
+                "config_problem",
+                "error" if problem.severity == "error" else "warning",
+                problem.one_line(),
+                fix=f"edit {problem.where()}",
+            )
+        )
+    if server.source is not None and not server.source.trusted:
+        project = facts.loaded.project_root or server.source.file.parent.parent
+        out.append(
+            Finding(
+                "untrusted_project",
+                "warning",
+                f"{server.name} comes from an untrusted project layer ({server.source.file}); "
+                "Codex will not start it",
+                fix=f"trust the project in {facts.loaded.user_file} if you trust its config",
+                edit={
+                    "op": "trust_project",
+                    "file": str(facts.loaded.user_file),
+                    "project": str(project),
+                },
+            )
+        )
+    if not server.enabled:
+        out.append(
+            Finding(
+                "disabled",
+                "info",
+                f"{server.name} is disabled",
+                fix=f"mcpdeck enable {server.name}",
+                edit=_set(facts, "enabled", True),
+            )
+        )
+    return out
+
+
+def env_findings(facts: Facts) -> list[Finding]:
+    out: list[Finding] = []
+    for name in facts.env.missing:
+        wanted = facts.env.wanted_by.get(name, "")
+        if wanted == "bearer_token_env_var":
+            out.append(
+                Finding(
+                    "bearer_env_unset",
+                    "error",
+                    f"{name} is not set: {facts.server.name} gets no bearer token",
+                    fix=f"export {name}=… in the shell that starts Codex (or mcpdeck)",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    "env_var_unset",
+                    "warning",
+                    f"{name} ({wanted}) is not set in this environment",
+                    fix=f"export {name}=… before starting",
+                )
+            )
+    return out
+
+
+def _session_finding(facts: Facts, err: SessionError) -> list[Finding]:
+    server = facts.server
+    name = server.name
+    kind = err.kind
+    if kind == "command_not_found":
+        return [Finding("command_not_found", "error", err.message, fix=err.fix)]
+    if kind == "cwd_missing":
+        return [Finding("cwd_missing", "error", err.message, fix=err.fix)]
+    if kind == "env_missing":
+        return []  # env_findings already said it
+    if kind == "timeout":
+        current = facts.effective_timeout or server.startup_timeout_sec
+        suggested = max(30, math.ceil(current * 3))
+        return [
+            Finding(
+                "startup_timeout",
+                "error",
+                f"{name}: {err.message}",
+                fix=f"if it is only slow, give it more time: startup_timeout_sec = {suggested}",
+                edit=_set(facts, "startup_timeout_sec", suggested),
+            )
+        ]
+    if kind == "unreachable":
+        return [Finding("unreachable", "error", err.message, fix=err.fix)]
+    if kind == "unauthorized":
+        if server.bearer_token_env_var or server.has_authorization_header():
+            source = server.bearer_token_env_var or "the Authorization header"
+            return [
+                Finding(
+                    "bearer_rejected",
+                    "error",
+                    f"{name} rejected the bearer token from {source} (401)",
+                    fix=f"check the token in {source}",
+                )
+            ]
+        if facts.record is not None:
+            return [
+                Finding(
+                    "token_revoked",
+                    "error",
+                    f"{name} answered 401 although a token is stored"
+                    + (" (refresh did not help)" if facts.record.refreshable else "")
+                    + ": it was revoked or expired",
+                    fix=f"log in again: mcpdeck login {name}",
+                )
+            ]
+        return [
+            Finding(
+                "login_required",
+                "error",
+                f"{name} requires authentication (401) and no credentials are stored",
+                fix=f"mcpdeck login {name}",
+            )
+        ]
+    if kind == "forbidden" and err.insufficient_scope:
+        # The challenge's scope first; a server that names none still lists its scopes in
+        # the protected resource metadata (the reference's scope order).
+        wanted = _challenge_scopes(err.www_authenticate) or (
+            facts.discovery.scopes_supported if facts.discovery else []
+        )
+        held = server.scopes or (
+            (facts.record.granted_scopes or facts.record.requested_scopes) if facts.record else []
+        )
+        scopes = _union(held, wanted)
+        return [
+            Finding(
+                "insufficient_scope",
+                "error",
+                f"{name} refuses the token: insufficient scope"
+                + (f" (needs {' '.join(wanted)})" if wanted else ""),
+                fix=f"request the scopes at login: scopes = {scopes}, then mcpdeck login {name}",
+                edit=_set(facts, "scopes", scopes) if wanted and scopes != server.scopes else None,
+            )
+        ]
+    if kind == "closed" and err.stderr_tail:
+        return [
+            Finding(
+                "server_exited",
+                "error",
+                f"{name}: {err.message}",
+                fix="run the command by hand to see the whole error: "
+                + " ".join([server.command or "", *server.args]).strip(),
+            )
+        ]
+    return [Finding("session_failed", "error", f"{name}: {err.message}", fix=err.fix)]
+
+
+def auth_findings(facts: Facts) -> list[Finding]:
+    server = facts.server
+    out: list[Finding] = []
+    record = facts.record
+    discovery = facts.discovery
+    err = facts.session_error
+    if record is not None:
+        reason = record.unusable_reason
+        if reason is None and record.is_expired() and not record.refreshable:
+            reason = "the token expired and there is no refresh token"
+        if reason is not None and not (err and err.kind == "unauthorized"):
+            out.append(
+                Finding(
+                    "token_unusable",
+                    "error",
+                    f"stored credentials for {server.name} are unusable: {reason}",
+                    fix=f"log in again: mcpdeck login {server.name}",
+                )
+            )
+    if facts.claims is not None and server.url:
+        resources = [server.url]
+        if discovery and discovery.resource:
+            resources.append(discovery.resource)
+        if audience_matches(facts.claims, resources) is False:
+            target = (discovery.resource if discovery else None) or _canonical(server.url)
+            auds = ", ".join(audiences(facts.claims))
+            out.append(
+                Finding(
+                    "token_audience",
+                    "warning",
+                    f"the stored token's audience ({auds}, read without verification) "
+                    f"is not {server.name} ({target})",
+                    fix=f'set oauth_resource = "{target}" and log in again: '
+                    f"mcpdeck login {server.name}",
+                    edit=_set(facts, "oauth_resource", target)
+                    if server.oauth_resource != target
+                    else None,
+                )
+            )
+    if any("invalid_target" in text for text in facts.texts):
+        target = (discovery.resource if discovery else None) or _canonical(server.url or "")
+        out.append(
+            Finding(
+                "resource_required",
+                "error",
+                "the authorization server rejected the resource indicator (invalid_target)",
+                fix=f'set oauth_resource = "{target}" (the resource it expects), '
+                f"then mcpdeck login {server.name}",
+                edit=_set(facts, "oauth_resource", target)
+                if server.oauth_resource != target
+                else None,
+            )
+        )
+    if (
+        discovery is not None
+        and discovery.oauth
+        and discovery.registration_supported is False
+        and not server.oauth.client_id
+        and record is None
+    ):
+        out.append(
+            Finding(
+                "dcr_unsupported",
+                "error",
+                f"{discovery.issuer or 'the authorization server'} offers no dynamic client "
+                "registration, and no client id is configured",
+                fix="register an OAuth client with the provider and set oauth.client_id "
+                f"in [mcp_servers.{server.name}]",
+                edit=_set(
+                    facts,
+                    "oauth.client_id",
+                    None,
+                    needs_value=f"the client id registered with {discovery.issuer or 'the provider'}",
+                ),
+            )
+        )
+    return out
+
+
+def inventory_findings(facts: Facts) -> list[Finding]:
+    inventory = facts.inventory
+    if inventory is None or "tools" in inventory.errors:
+        return []
+    out: list[Finding] = []
+    server = facts.server
+    for key, unknown, configured in (
+        ("enabled_tools", inventory.filters.unknown_enabled, server.enabled_tools),
+        ("disabled_tools", inventory.filters.unknown_disabled, server.disabled_tools),
+    ):
+        if not unknown or configured is None:
+            continue
+        kept = [name for name in configured if name not in unknown]
+        # All entries wrong: an empty allow-list would hide every tool, so drop the key.
+        edit = _set(facts, key, kept) if kept else _unset(facts, key)
+        offered = ", ".join(t.name for t in inventory.tools[:8])
+        out.append(
+            Finding(
+                "unknown_tool_filter",
+                "warning",
+                f"{key} names tools {server.name} does not offer: {', '.join(unknown)}"
+                + (
+                    f" (it offers {offered}{', …' if len(inventory.tools) > 8 else ''})"
+                    if offered
+                    else ""
+                ),
+                fix=f"correct the names in {key} or remove them",
+                edit=edit,
+            )
+        )
+    for kind, why in inventory.errors.items():
+        out.append(Finding("listing_failed", "warning", f"listing {kind} failed: {why}"))
+    return out
+
+
+def _canonical(url: str) -> str:
+    from mcpdeck.oauth.discovery import canonical_resource
+
+    return canonical_resource(url)
+
+
+def collect(facts: Facts) -> list[Finding]:
+    """All findings, errors first."""
+    out = config_findings(facts) + env_findings(facts)
+    if facts.session_error is not None:
+        out += _session_finding(facts, facts.session_error)
+    out += auth_findings(facts)
+    out += inventory_findings(facts)
+    if facts.server.required and facts.session_attempted and facts.session_error is not None:
+        out.append(
+            Finding(
+                "required_failing",
+                "error",
+                f"{facts.server.name} is required: Codex will not start while it fails",
+                fix="fix the errors above, or set required = false to start without it",
+                edit=_set(facts, "required", False),
+            )
+        )
+    order = {"error": 0, "warning": 1, "info": 2}
+    # Keep one finding per (id, message): a rule and a session error can say the same thing.
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for finding in out:
+        if (finding.id, finding.message) not in seen:
+            seen.add((finding.id, finding.message))
+            unique.append(finding)
+    return sorted(unique, key=lambda f: order[f.severity])
+
+
+def expires_words(expires_at: float | None) -> str | None:
+    if expires_at is None:
+        return None
+    left = expires_at - time.time()
+    from mcpdeck.status import describe_time_left
+
+    return f"expires in {describe_time_left(left)}" if left > 0 else "expired"
+
+
+__all__ = ["Facts", "collect", "edit_file", "expires_words"]

@@ -1,0 +1,176 @@
+"""Apply a finding's config edit: one key of one ``[mcp_servers.NAME]`` table, or project trust.
+
+tomlkit keeps every comment, blank line and the order of everything else; the write is atomic
+(temp file in the same directory, fsync, rename) and keeps the file's mode.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.items import Table
+
+from mcpdeck.errors import UsageError
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+# Keys a finding may change (Codex's server keys; "oauth.*" are the per-server overrides).
+_EDITABLE = {
+    "enabled",
+    "required",
+    "startup_timeout_sec",
+    "tool_timeout_sec",
+    "enabled_tools",
+    "disabled_tools",
+    "scopes",
+    "oauth_resource",
+    "cwd",
+    "url",
+    "command",
+    "bearer_token_env_var",
+    "oauth.client_id",
+    "oauth.client_secret_env_var",
+    "oauth.callback_url",
+    "oauth.callback_port",
+    "oauth.client_metadata_url",
+}
+
+
+def _read(file: Path) -> tomlkit.TOMLDocument:
+    if not file.exists():
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(file.read_text(encoding="utf-8"))
+    except tomlkit.exceptions.ParseError as exc:
+        raise UsageError(
+            f"{file}: cannot edit, the file is not valid TOML ({exc})",
+            hint="fix the syntax error first",
+        ) from None
+
+
+def _write_atomic(file: Path, text: str) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    mode = file.stat().st_mode & 0o7777 if file.exists() else 0o600
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _server_table(doc: tomlkit.TOMLDocument, name: str, *, create: bool) -> Any:
+    servers = doc.get("mcp_servers")
+    if servers is None:
+        if not create:
+            return None
+        servers = tomlkit.table(is_super_table=True)
+        doc["mcp_servers"] = servers
+    table = servers.get(name)
+    if table is None and create:
+        table = tomlkit.table()
+        servers[name] = table
+    return table
+
+
+def _check(name: str, key: str) -> None:
+    if not _NAME.match(name):
+        raise UsageError(f"invalid server name {name!r}")
+    if key not in _EDITABLE:
+        raise UsageError(f"{key!r} is not a server key the doctor edits")
+
+
+def set_server_key(file: Path, name: str, key: str, value: Any) -> None:
+    """Set ``mcp_servers.NAME.KEY`` (dotted keys reach sub-tables: ``oauth.client_id``)."""
+    _check(name, key)
+    if value is None:
+        raise UsageError(f"no value given for {key}", hint="this fix needs a value from you")
+    doc = _read(file)
+    table = _server_table(doc, name, create=True)
+    *parents, leaf = key.split(".")
+    for part in parents:
+        sub = table.get(part)
+        if sub is None:
+            sub = tomlkit.table() if isinstance(table, Table) else tomlkit.inline_table()
+            table[part] = sub
+        table = sub
+    table[leaf] = value
+    _write_atomic(file, tomlkit.dumps(doc))
+
+
+def unset_server_key(file: Path, name: str, key: str) -> bool:
+    """Remove ``mcp_servers.NAME.KEY``; False when it was not there. Empty sub-tables go too."""
+    _check(name, key)
+    doc = _read(file)
+    table = _server_table(doc, name, create=False)
+    if table is None:
+        return False
+    *parents, leaf = key.split(".")
+    chain = [table]
+    for part in parents:
+        sub = chain[-1].get(part)
+        if sub is None:
+            return False
+        chain.append(sub)
+    if leaf not in chain[-1]:
+        return False
+    del chain[-1][leaf]
+    for parent, part in zip(reversed(chain[:-1]), reversed(parents), strict=True):
+        if len(parent[part]) == 0:
+            del parent[part]
+    _write_atomic(file, tomlkit.dumps(doc))
+    return True
+
+
+def trust_project(file: Path, project: str) -> None:
+    """``[projects."<abs path>"] trust_level = "trusted"`` in the user config."""
+    doc = _read(file)
+    projects = doc.get("projects")
+    if projects is None:
+        projects = tomlkit.table(is_super_table=True)
+        doc["projects"] = projects
+    entry = projects.get(project)
+    if entry is None:
+        entry = tomlkit.table()
+        projects[project] = entry
+    entry["trust_level"] = "trusted"
+    _write_atomic(file, tomlkit.dumps(doc))
+
+
+def describe_edit(edit: dict[str, Any]) -> str:
+    """The edit in words, for a confirmation prompt."""
+    op = edit.get("op")
+    if op == "set":
+        value = edit.get("value")
+        shown = tomlkit.item(value).as_string() if value is not None else "…"
+        return f"set {edit['key']} = {shown} in [mcp_servers.{edit['server']}] of {edit['file']}"
+    if op == "unset":
+        return f"remove {edit['key']} from [mcp_servers.{edit['server']}] of {edit['file']}"
+    if op == "trust_project":
+        return f"mark {edit['project']} trusted in {edit['file']}"
+    return f"unknown edit {op!r}"
+
+
+def apply_edit(edit: dict[str, Any]) -> None:
+    """Apply a :class:`~mcpdeck.diagnostics.report.Finding` edit (see its docstring)."""
+    op = edit.get("op")
+    file = Path(str(edit.get("file", "")))
+    if not str(edit.get("file", "")):
+        raise UsageError("the edit names no file")
+    if op == "set":
+        set_server_key(file, str(edit["server"]), str(edit["key"]), edit.get("value"))
+    elif op == "unset":
+        unset_server_key(file, str(edit["server"]), str(edit["key"]))
+    elif op == "trust_project":
+        trust_project(file, str(edit["project"]))
+    else:
+        raise UsageError(f"unknown edit operation {op!r}")

@@ -1,0 +1,141 @@
+"""Token endpoint requests (authorization_code and refresh_token grants) with client auth.
+
+No redirects, a size limit and a timeout on every response; the response never reaches an
+error message unredacted.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
+from mcpdeck.oauth.fetch import FetchFailed, bounded_request, require_secure
+from mcpdeck.oauth.trace import FlowTrace, Step
+from mcpdeck.redact import redact, register_secrets
+
+TOKEN_TIMEOUT_SEC = 30.0
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """How this client authenticates at the token endpoint."""
+
+    client_id: str
+    client_secret: str | None = None
+    method: str = "none"  # client_secret_basic | client_secret_post | none
+
+
+@dataclass
+class TokenResponse:
+    access_token: str
+    token_type: str
+    expires_at: float | None
+    refresh_token: str | None
+    scopes: list[str] | None  # None when the response has no scope field
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _apply_client_auth(
+    form: dict[str, str], client: ClientAuth
+) -> tuple[dict[str, str], tuple[str, str] | None]:
+    if client.method == "client_secret_basic" and client.client_secret:
+        # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
+        return form, (quote(client.client_id, safe=""), quote(client.client_secret, safe=""))
+    form = dict(form, client_id=client.client_id)
+    if client.method == "client_secret_post" and client.client_secret:
+        form["client_secret"] = client.client_secret
+    return form, None
+
+
+async def token_request(
+    http: httpx.AsyncClient,
+    token_endpoint: str,
+    form: dict[str, str],
+    client: ClientAuth,
+    *,
+    trace: FlowTrace | None,
+    step: Step = "token",
+) -> TokenResponse:
+    require_secure(token_endpoint, "token endpoint")
+    body, basic = _apply_client_auth(form, client)
+    grant = form.get("grant_type", "?")
+    try:
+        fetched = await bounded_request(
+            http,
+            "POST",
+            token_endpoint,
+            headers={"Accept": "application/json"},
+            data=body,
+            auth=basic,
+            timeout=TOKEN_TIMEOUT_SEC,
+        )
+    except FetchFailed as exc:
+        if trace:
+            trace.emit(step, "fail", f"POST {token_endpoint} ({grant}): {exc.message}")
+        raise TokenEndpointError(f"token request failed: {exc.message}") from None
+    data: dict[str, Any] | None
+    try:
+        data = fetched.json_object()
+    except OAuthError:
+        data = None
+    if data:
+        register_secrets(
+            [data.get("access_token"), data.get("refresh_token"), data.get("id_token")]
+        )
+    ok = fetched.status == 200 and data is not None and isinstance(data.get("access_token"), str)
+    if trace:
+        trace.emit(
+            step,
+            "ok" if ok else "fail",
+            f"POST {token_endpoint} ({grant}, client auth {client.method}) → {fetched.status} "
+            f"in {fetched.elapsed_ms:.0f} ms",
+            elapsed_ms=round(fetched.elapsed_ms, 1),
+            url=token_endpoint,
+            http_status=fetched.status,
+        )
+    if 300 <= fetched.status < 400:
+        raise TokenEndpointError(
+            f"token endpoint {token_endpoint} answered with a redirect; not followed",
+            status=fetched.status,
+        )
+    if not ok or data is None:
+        error = data.get("error") if data else None
+        desc = data.get("error_description") if data else None
+        what = f"{error}" + (f": {desc}" if desc else "") if error else f"HTTP {fetched.status}"
+        if error is None and data is None:
+            what += " (response is not JSON)"
+        raise TokenEndpointError(
+            redact(f"token endpoint refused the {grant} request: {what}"),
+            error=error if isinstance(error, str) else None,
+            status=fetched.status,
+        )
+    return _parse(data)
+
+
+def _parse(data: dict[str, Any]) -> TokenResponse:
+    token_type = data.get("token_type") or "Bearer"
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise TokenEndpointError(f"token endpoint issued an unsupported token type {token_type!r}")
+    expires_in = data.get("expires_in")
+    expires_at: float | None = None
+    if (isinstance(expires_in, int | float) and not isinstance(expires_in, bool)) or (
+        isinstance(expires_in, str) and expires_in.isdigit()
+    ):
+        expires_at = time.time() + float(expires_in)
+    scope = data.get("scope")
+    refresh = data.get("refresh_token")
+    return TokenResponse(
+        access_token=data["access_token"],
+        token_type="Bearer",
+        expires_at=expires_at,
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+        scopes=scope.split() if isinstance(scope, str) else None,
+        extra={
+            k: v for k, v in data.items() if k not in ("access_token", "refresh_token", "id_token")
+        },
+    )

@@ -1,0 +1,112 @@
+"""`a`: add a server through a small form with inline validation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from mcpdeck.tui.forms import AddForm, check
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.tui.app import McpdeckApp
+
+FIELDS = (
+    ("name", "Name", "linear"),
+    ("target", "URL or command", "https://mcp.example.com/mcp   or   npx -y @acme/mcp-server"),
+    ("bearer_env", "Bearer token env var (optional, URL only)", "ACME_TOKEN"),
+    ("scopes", "OAuth scopes (optional, URL only)", "read write"),
+    ("env", "Environment (optional, command only)", "KEY=value OTHER=value"),
+)
+
+AddResult = tuple[str, dict[str, Any], bool]
+
+
+class AddServerScreen(ModalScreen[AddResult | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="add.cancel"),
+        Binding("ctrl+s", "submit", "Add", id="add.submit"),
+    ]
+
+    app: McpdeckApp
+
+    def __init__(self, loaded: LoadedConfig, scrub: Callable[[str], str]) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self._scrub = scrub
+        self._touched: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="add-box", classes="dialog"):
+            yield Static("Add a server", classes="dialog-title")
+            for key, label, placeholder in FIELDS:
+                yield Label(label)
+                yield Input(placeholder=placeholder, id=f"f-{key}")
+                yield Static("", id=f"e-{key}", classes="field-error")
+            project = escape(self._scrub(str(self.loaded.project_file())))
+            user = escape(self._scrub(str(self.loaded.user_file)))
+            yield Checkbox(f"Write to the project's config ({project})", id="f-project")
+            yield Static(f"[dim]Otherwise it goes to {user}.[/]", id="add-where")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Add", variant="primary", id="add-ok")
+                yield Button("Cancel", id="add-cancel")
+
+    def on_mount(self) -> None:
+        for inp in self.query(Input):
+            inp.cursor_blink = self.app.cursor_blink
+        self.query_one("#f-name", Input).focus()
+        for key, *_ in FIELDS:
+            self.query_one(f"#e-{key}").display = False
+
+    def _form(self) -> AddForm:
+        values = {key: self.query_one(f"#f-{key}", Input).value for key, *_ in FIELDS}
+        return AddForm(**values, project=self.query_one("#f-project", Checkbox).value)
+
+    def _show_errors(self, *, all_fields: bool) -> bool:
+        result = check(self._form(), set(self.loaded.servers))
+        for key, *_ in FIELDS:
+            box = self.query_one(f"#e-{key}", Static)
+            message = result.errors.get(key) if all_fields or key in self._touched else None
+            box.update(f"✗ {escape(message)}" if message else "")
+            box.display = message is not None
+        return result.ok
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.input.id and event.value:
+            self._touched.add(event.input.id.removeprefix("f-"))
+        self._show_errors(all_fields=False)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        last = event.input.id == f"f-{FIELDS[-1][0]}"
+        if last or check(self._form(), set(self.loaded.servers)).ok:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#add-ok")
+    def _ok(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#add-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def action_submit(self) -> None:
+        if not self._show_errors(all_fields=True):
+            return
+        form = self._form()
+        result = check(form, set(self.loaded.servers))
+        self.dismiss((form.name.strip(), result.table, form.project))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

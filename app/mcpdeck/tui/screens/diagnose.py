@@ -1,0 +1,325 @@
+"""`Enter`/`v`: the doctor's report of one server, in tabs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from mcpdeck.tui.errors import one_line
+from mcpdeck.tui.model import FindingView, ReportView, TraceLine
+from mcpdeck.tui.widgets.look import themed
+from mcpdeck.tui.widgets.timeline import STATUS_GLYPHS, STEP_WORDS
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.tui.app import McpdeckApp
+
+TABS = (
+    ("overview", "Overview"),
+    ("auth", "Auth"),
+    ("tools", "Tools"),
+    ("resources", "Resources"),
+    ("templates", "Templates"),
+    ("prompts", "Prompts"),
+    ("log", "Log"),
+    ("findings", "Findings"),
+)
+SEVERITY_LOOK = {"error": ("✗", "error"), "warning": ("!", "warning"), "info": ("·", "accent")}
+
+ToolsKnown = Callable[[str, int | None], None]
+
+
+class DiagnosticScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="diag.back"),
+        Binding("r", "rerun", "Run again", id="diag.rerun"),
+        Binding("l", "login", "Login", id="diag.login"),
+        *[
+            Binding(str(i), f"tab('{key}')", label, show=False)
+            for i, (key, label) in enumerate(TABS, start=1)
+        ],
+    ]
+
+    app: McpdeckApp
+
+    def __init__(self, name: str, loaded: LoadedConfig, on_tools: ToolsKnown | None = None) -> None:
+        super().__init__(id="diagnose")
+        self.server_name = name
+        self.loaded = loaded
+        self.report: ReportView | None = None
+        self._on_tools = on_tools
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="diag-status")
+        with TabbedContent(id="tabs", initial="overview"):
+            with TabPane("Overview", id="overview"):
+                yield VerticalScroll(Static(id="overview-body"))
+            with TabPane("Auth", id="auth"):
+                yield VerticalScroll(Static(id="auth-body"))
+            with TabPane("Tools", id="tools"), Horizontal(classes="master-detail"):
+                yield DataTable(id="tools-table", cursor_type="row")
+                yield VerticalScroll(Static(id="tool-detail"), id="tool-detail-box")
+            for key in ("resources", "templates", "prompts"):
+                with TabPane(key.capitalize(), id=key):
+                    yield DataTable(id=f"{key}-table", cursor_type="row")
+            with TabPane("Log", id="log"):
+                yield VerticalScroll(Static(id="log-body"))
+            with TabPane("Findings", id="findings"), Horizontal(classes="master-detail"):
+                yield DataTable(id="findings-table", cursor_type="row")
+                yield VerticalScroll(Static(id="finding-detail"), id="finding-detail-box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "mcpdeck"
+        self.sub_title = f"diagnosis of {self.server_name}"
+        tools = self.query_one("#tools-table", DataTable)
+        tools.add_column("Tool", key="name")
+        tools.add_column("Exposed", key="exposed")
+        for key, first in (("resources", "URI"), ("templates", "URI template"), ("prompts", "Arguments")):
+            table = self.query_one(f"#{key}-table", DataTable)
+            table.add_column("Name", key="name")
+            table.add_column(first, key="detail")
+            table.add_column("Description", key="description")
+        findings = self.query_one("#findings-table", DataTable)
+        findings.add_column("Severity", key="severity")
+        findings.add_column("Finding", key="message")
+        findings.add_column("Fix", key="fix")
+        self.run_diagnosis()
+
+    def _t(self, text: str) -> str:
+        return self.app.shown(text)
+
+    # -- the worker ----------------------------------------------------------------------
+
+    @work(exclusive=True, group="diagnose", exit_on_error=False)
+    async def run_diagnosis(self) -> ReportView:
+        self.query_one("#tabs").loading = True
+        self.query_one("#diag-status", Static).update(
+            f"Diagnosing [b]{escape(self.server_name)}[/b]: config, auth, session, inventory…"
+        )
+        return await self.app.services.diagnose(self.loaded, self.server_name)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "diagnose":
+            if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, ReportView):
+                self.query_one("#tabs").loading = False
+                self.show_report(event.worker.result)
+            elif event.state == WorkerState.ERROR:
+                self.query_one("#tabs").loading = False
+                error = one_line(event.worker.error) if event.worker.error else "failed"
+                self.query_one("#diag-status", Static).update(
+                    f"[$error]✗ The diagnosis failed: {self._t(error)}[/] — press [b]r[/b] to try again."
+                )
+                self.app.notify(f"Diagnosis failed: {escape(error)}", severity="error")
+        elif event.worker.group == "fix" and event.state == WorkerState.SUCCESS:
+            self.run_diagnosis()
+        else:
+            self.app.report_failure(event)
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def show_report(self, report: ReportView) -> None:
+        self.report = report
+        errors = sum(1 for f in report.findings if f.severity == "error")
+        warnings = sum(1 for f in report.findings if f.severity == "warning")
+        if report.session_error:
+            head = f"[$error]✗ session failed:[/] {self._t(report.session_error)}"
+        else:
+            exposed = sum(1 for t in report.tools if t.exposed)
+            head = f"[$success]✓ session ok[/]  {exposed} tools exposed of {len(report.tools)}"
+        verdict = (
+            f"[$error]{errors} error(s)[/], [$warning]{warnings} warning(s)[/]"
+            if report.findings
+            else "[$success]no findings[/]"
+        )
+        self.query_one("#diag-status", Static).update(
+            f"[b]{escape(report.name)}[/b]   {head}   {verdict}  [dim](press 1–8 for tabs)[/]"
+        )
+        self._kv("#overview-body", report.overview)
+        auth = self._kv_text(report.auth)
+        if report.discovery:
+            auth += "\n\n[b $accent]Discovery chain[/]\n" + self._trace(report.discovery)
+        self.query_one("#auth-body", Static).update(auth or "[dim]No authentication data.[/]")
+        self._fill_tools(report)
+        for key, items in (
+            ("resources", report.resources),
+            ("templates", report.templates),
+            ("prompts", report.prompts),
+        ):
+            table = self.query_one(f"#{key}-table", DataTable)
+            table.clear()
+            for i, item in enumerate(items):
+                table.add_row(item.name, item.detail, item.description, key=str(i))
+        self.query_one("#log-body", Static).update(
+            self._trace(report.log) if report.log else "[dim]No HTTP exchange recorded.[/]"
+        )
+        self._fill_findings(report.findings)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tools").label = f"Tools ({len(report.tools)})"  # type: ignore[assignment]
+        tabs.get_tab("resources").label = f"Resources ({len(report.resources)})"  # type: ignore[assignment]
+        tabs.get_tab("templates").label = f"Templates ({len(report.templates)})"  # type: ignore[assignment]
+        tabs.get_tab("prompts").label = f"Prompts ({len(report.prompts)})"  # type: ignore[assignment]
+        tabs.get_tab("findings").label = f"Findings ({len(report.findings)})"  # type: ignore[assignment]
+        if self._on_tools is not None:
+            self._on_tools(report.name, report.tool_count)
+
+    def _kv_text(self, pairs: list[tuple[str, str]]) -> str:
+        width = max((len(k) for k, _ in pairs), default=0) + 2
+        return "\n".join(f"[b]{escape(k):<{width}}[/b]{self._t(v)}" for k, v in pairs)
+
+    def _kv(self, selector: str, pairs: list[tuple[str, str]]) -> None:
+        self.query_one(selector, Static).update(self._kv_text(pairs) or "[dim]Nothing.[/]")
+
+    def _trace(self, lines: list[TraceLine]) -> str:
+        out = []
+        for line in lines:
+            glyph, colour = STATUS_GLYPHS.get(line.status, ("·", "$foreground"))
+            took = f" [dim]{line.elapsed_ms:.0f} ms[/]" if line.elapsed_ms is not None else ""
+            word = STEP_WORDS.get(line.step, line.step)
+            out.append(f"[{colour}]{glyph}[/] [b]{word:<12}[/b] {self._t(line.summary)}{took}")
+        return "\n".join(out)
+
+    def _fill_tools(self, report: ReportView) -> None:
+        table = self.query_one("#tools-table", DataTable)
+        table.clear()
+        for i, tool in enumerate(report.tools):
+            exposed = (
+                themed(self.app, "exposed", "success")
+                if tool.exposed
+                else themed(self.app, f"hidden ({tool.hidden_by or 'filter'})", "warning")
+            )
+            table.add_row(tool.name, exposed, key=str(i))
+        self._show_tool(0)
+
+    def _show_tool(self, index: int) -> None:
+        box = self.query_one("#tool-detail", Static)
+        tools = self.report.tools if self.report else []
+        if not tools:
+            why = self.report.session_error if self.report and self.report.session_error else None
+            box.update(
+                f"[dim]No tools: {self._t(why)}[/]" if why else "[dim]The server lists no tools.[/]"
+            )
+            return
+        tool = tools[min(index, len(tools) - 1)]
+        schema = json.dumps(tool.input_schema, indent=2, sort_keys=True) if tool.input_schema else "{}"
+        state = "exposed to the client" if tool.exposed else f"hidden by {tool.hidden_by or 'the tool filters'}"
+        box.update(
+            f"[b]{escape(tool.name)}[/b]  [dim]{state}[/]\n\n"
+            f"{escape(tool.description) or '[dim]no description[/]'}\n\n"
+            f"[b]Input schema[/b]\n{escape(schema)}"
+        )
+
+    def _fill_findings(self, findings: list[FindingView]) -> None:
+        table = self.query_one("#findings-table", DataTable)
+        table.clear()
+        for i, finding in enumerate(findings):
+            glyph, var = SEVERITY_LOOK.get(finding.severity, ("·", "foreground"))
+            fix = "Enter: apply" if finding.edit else ("see detail" if finding.fix else "")
+            table.add_row(
+                themed(self.app, f"{glyph} {finding.severity}", var),
+                self.app.scrub(finding.message),
+                fix,
+                key=str(i),
+            )
+        self._show_finding(0)
+
+    def _show_finding(self, index: int) -> None:
+        box = self.query_one("#finding-detail", Static)
+        findings = self.report.findings if self.report else []
+        if not findings:
+            box.update("[$success]✓ Nothing to fix.[/]")
+            return
+        f = findings[min(index, len(findings) - 1)]
+        glyph, var = SEVERITY_LOOK.get(f.severity, ("·", "foreground"))
+        text = f"[${var}][b]{glyph} {escape(f.severity)}[/b][/]  {self._t(f.message)}\n\n"
+        if f.fix:
+            text += f"[b]Fix[/b]  {self._t(f.fix)}\n\n"
+        if f.edit or f.edit_text:
+            text += f"[b]Config change[/b]\n{self._t(f.edit_text or describe_edit(f.edit or {}))}\n\n"
+        if f.edit:
+            text += "Press [b]Enter[/b] to apply it (you will be asked first)."
+        box.update(text)
+
+    # -- events --------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#tools-table")
+    def _tool_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_tool(event.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#findings-table")
+    def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_finding(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#findings-table")
+    def _finding_selected(self, event: DataTable.RowSelected) -> None:
+        if self.report is None or not self.report.findings:
+            return
+        finding = self.report.findings[event.cursor_row]
+        if not finding.edit:
+            self.app.notify("This finding has no config change to apply; see its fix.")
+            return
+        from mcpdeck.tui.screens.confirm import ConfirmScreen
+
+        edit = finding.edit
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.apply_fix(edit)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Apply this fix?",
+                f"{self._t(finding.edit_text or describe_edit(edit))}\n\n"
+                "Comments and other entries are kept.",
+            ),
+            answered,
+        )
+
+    @work(group="fix", exit_on_error=False)
+    async def apply_fix(self, edit: dict[str, object]) -> None:
+        said = await self.app.services.apply_fix(self.loaded, self.server_name, dict(edit))
+        self.app.notify(f"Applied: {self._t(said)}. Checking again…")
+        self.loaded = await self.app.services.load_config()
+
+    def action_tab(self, key: str) -> None:
+        self.query_one(TabbedContent).active = key
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_rerun(self) -> None:
+        self.run_diagnosis()
+
+    def action_login(self) -> None:
+        server = self.loaded.servers.get(self.server_name)
+        if server is None or server.transport != "streamable_http":
+            self.app.notify("Only remote (HTTP) servers log in with OAuth.", severity="warning")
+            return
+        from mcpdeck.tui.screens.login import LoginScreen
+
+        def done(result: str | None) -> None:
+            if result == "ok":
+                self.run_diagnosis()
+
+        self.app.push_screen(LoginScreen(self.server_name, self.loaded), done)
+
+
+def describe_edit(edit: dict[str, object]) -> str:
+    """The edit as a person reads it; its exact shape comes from the doctor."""
+    text = edit.get("description") or edit.get("summary")
+    if isinstance(text, str) and text:
+        return text
+    parts = [f"{k} = {json.dumps(v)}" for k, v in edit.items() if k not in ("file",)]
+    where = edit.get("file")
+    return ("; ".join(parts)) + (f"  (in {where})" if where else "")

@@ -1,0 +1,75 @@
+"""`?`: every key of every screen, in words."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "Server list",
+        [
+            ("↑ ↓ / j k", "select a server"),
+            ("Enter / v", "open the diagnostic view of the selected server"),
+            ("l", "log in (OAuth) to the selected server"),
+            ("o", "log out: delete its stored credentials (config untouched)"),
+            ("r", "re-check the selected server's auth status"),
+            ("R", "re-check every server"),
+            ("/", "filter the list by name, transport, source or status"),
+            ("a", "add a server (user config, or the project's)"),
+            ("d", "remove the selected server from its config file"),
+            ("e", "enable or disable the selected server"),
+            ("ctrl+p", "command palette: every action by name"),
+            ("?", "this help"),
+            ("q / ctrl+q", "quit"),
+        ],
+    ),
+    (
+        "Login window",
+        [
+            ("c", "copy the authorization URL"),
+            ("Escape", "cancel the login (nothing is stored) or close when finished"),
+        ],
+    ),
+    (
+        "Diagnostic view",
+        [
+            ("← → / Tab", "switch tabs: Overview, Auth, Tools, Resources, Templates, Prompts, Log, Findings"),
+            ("Enter", "on a finding with a config fix: apply it (asks first), then check again"),
+            ("r", "run the diagnosis again"),
+            ("l", "log in to this server"),
+            ("Escape", "back to the server list"),
+        ],
+    ),
+    (
+        "Everywhere",
+        [
+            ("y / n", "answer a confirmation"),
+            ("Escape", "close a window"),
+        ],
+    ),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="help.close"),
+        Binding("question_mark", "close", "Close", show=False),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        lines = ["[b]mcpdeck — keys[/b]", ""]
+        for section, keys in KEYS:
+            lines.append(f"[b $accent]{section}[/]")
+            lines.extend(f"  [b]{key:<12}[/b] {what}" for key, what in keys)
+            lines.append("")
+        lines.append("[dim]Escape closes this help.[/]")
+        with VerticalScroll(id="help-box", classes="dialog"):
+            yield Static("\n".join(lines))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,160 @@
+"""`l`: the OAuth login of one server, its FlowTrace shown live as a timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+
+from mcpdeck.tui.errors import one_line
+from mcpdeck.tui.format import long_time_left
+from mcpdeck.tui.messages import FlowEventArrived
+from mcpdeck.tui.model import LoginOutcome
+from mcpdeck.tui.widgets.timeline import Timeline, TimelineEntry
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.oauth.trace import FlowEvent
+    from mcpdeck.tui.app import McpdeckApp
+
+DEFAULT_LOGIN_TIMEOUT_SEC = 300.0
+URL_KEYS = ("authorization_url", "url", "authorize_url")
+TIMEOUT_KEYS = ("timeout", "timeout_s", "timeout_sec")
+
+
+class LoginScreen(ModalScreen[str]):
+    """Dismisses with "ok", "cancelled", or the error line."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel / close", id="login.cancel"),
+        Binding("c", "copy_url", "Copy URL", id="login.copy"),
+        Binding("enter", "close", "Close", show=False),
+    ]
+
+    app: McpdeckApp
+
+    def __init__(self, name: str, loaded: LoadedConfig) -> None:
+        super().__init__()
+        self.server_name = name
+        self.loaded = loaded
+        self.url: str | None = None
+        self.deadline: float | None = None
+        self.result: str | None = None  # set when the flow ended
+        self._worker: Worker[LoginOutcome] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-box", classes="dialog"):
+            yield Static(f"Log in to [b]{escape(self.server_name)}[/b]", classes="dialog-title")
+            yield Timeline(self.app.scrub, id="timeline")
+            yield Static("", id="login-url")
+            yield Static("", id="login-countdown")
+            yield Static("", id="login-result")
+            yield Static("[b]c[/b] copy URL    [b]Escape[/b] cancel", id="login-keys", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#login-url").display = False
+        self._worker = self.run_login()
+        self.set_interval(1.0, self._tick)
+
+    @work(exclusive=True, group="login", exit_on_error=False)
+    async def run_login(self) -> LoginOutcome:
+        return await self.app.services.login(
+            self.loaded, self.server_name, lambda e: self.post_message(FlowEventArrived(e))
+        )
+
+    def on_flow_event_arrived(self, message: FlowEventArrived) -> None:
+        event: FlowEvent = message.event
+        self.query_one(Timeline).add(
+            TimelineEntry(event.step, event.status, event.summary, event.elapsed_ms)
+        )
+        data: dict[str, Any] = event.data or {}
+        if event.step in ("authorize", "browser", "waiting"):
+            url = next((data[k] for k in URL_KEYS if isinstance(data.get(k), str)), None)
+            if url:
+                self.url = url
+                box = self.query_one("#login-url", Static)
+                box.update(
+                    "[b]Open this URL if no browser appeared:[/b]\n"
+                    f"[$accent]{escape(self.app.scrub(url))}[/]"
+                )
+                box.display = True
+        if event.step == "waiting" and event.status == "start":
+            timeout = next(
+                (float(data[k]) for k in TIMEOUT_KEYS if isinstance(data.get(k), int | float)),
+                DEFAULT_LOGIN_TIMEOUT_SEC,
+            )
+            self.deadline = self.app.clock() + timeout
+        if event.step in ("callback", "token", "stored", "error", "done") or event.status == "fail":
+            self.deadline = None
+        self._tick()
+
+    def _tick(self) -> None:
+        box = self.query_one("#login-countdown", Static)
+        if self.deadline is None or self.result is not None:
+            box.update("")
+            return
+        left = self.deadline - self.app.clock()
+        box.update(f"Waiting for the browser: gives up in [b]{long_time_left(left)}[/b]")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker:
+            return
+        result = self.query_one("#login-result", Static)
+        keys = self.query_one("#login-keys", Static)
+        if event.state == WorkerState.SUCCESS:
+            outcome = event.worker.result
+            self.result = "ok"
+            where = f" in {outcome.store}" if outcome and outcome.store else ""
+            result.update(f"[$success][b]✓ Logged in.[/b][/] Credentials stored{escape(where)}.")
+            self.app.notify(f"Logged in to {escape(self.server_name)}.")
+            self.dismiss("ok")
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.result = one_line(error) if error else "login failed"
+            result.update(
+                f"[$error][b]✗ Login failed:[/b][/] {escape(self.app.scrub(self.result))}\n"
+                "Nothing was stored. Fix the cause above, then press [b]l[/b] to try again."
+            )
+            keys.update("[b]Escape[/b] close")
+            self.app.notify(
+                f"Login to {escape(self.server_name)} failed: {escape(self.result)}",
+                severity="error",
+            )
+        elif event.state == WorkerState.CANCELLED:
+            self.result = "cancelled"
+        self._tick()
+
+    def action_copy_url(self) -> None:
+        if self.url is None:
+            self.app.notify("No authorization URL yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.url)
+        self.app.notify("Authorization URL copied to the clipboard.")
+
+    def action_close(self) -> None:
+        if self.result is not None:
+            self.dismiss(self.result)
+
+    async def action_cancel(self) -> None:
+        if self.result is not None:
+            self.dismiss(self.result)
+            return
+        worker = self._worker
+        if worker is not None and worker.is_running:
+            worker.cancel()
+            # Let the flow's own cleanup (closing the callback listener) run before we go.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed, asyncio.CancelledError):
+                await worker.wait()
+        self.result = "cancelled"
+        self.app.notify(f"Login to {escape(self.server_name)} cancelled; nothing was stored.")
+        self.dismiss("cancelled")
+

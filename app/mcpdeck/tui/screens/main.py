@@ -1,0 +1,503 @@
+"""The main screen: the server list, the auth panel of the selected server, live statuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from mcpdeck.tui.errors import one_line
+from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, transport_word
+from mcpdeck.tui.messages import ConfigLoaded, ProbeArrived
+from mcpdeck.tui.model import Probe
+from mcpdeck.tui.widgets.auth_panel import AuthPanel, PanelFacts
+from mcpdeck.tui.widgets.server_table import RowState, ServerTable
+
+if TYPE_CHECKING:
+    from mcpdeck.config.model import LoadedConfig, ServerConfig
+    from mcpdeck.tui.app import McpdeckApp
+
+MAX_BANNER_LINES = 4
+WATCH_INTERVAL_SEC = 2.0
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "diagnose", "Diagnose", show=False, id="main.diagnose_enter"),
+        Binding("v", "diagnose", "Diagnose", id="main.diagnose"),
+        Binding("l", "login", "Login", id="main.login"),
+        Binding("o", "logout", "Logout", id="main.logout"),
+        Binding("r", "reprobe", "Re-check", id="main.reprobe"),
+        Binding("R", "reprobe_all", "Re-check all", id="main.reprobe_all"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("a", "add", "Add", id="main.add"),
+        Binding("d", "remove", "Remove", id="main.remove"),
+        Binding("e", "toggle_enabled", "Enable/Disable", id="main.toggle"),
+        Binding("question_mark", "help", "Help", id="main.help"),
+        Binding("q", "app.quit", "Quit", id="main.quit"),
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
+    ]
+
+    app: McpdeckApp
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.loaded: LoadedConfig | None = None
+        self.rows: dict[str, RowState] = {}
+        self.last_errors: dict[str, str] = {}
+        self.last_login: dict[str, float] = {}
+        self.filter_text = ""
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._worker_server: dict[Worker[Any], str] = {}
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(id="banner")
+        yield Static(id="empty")
+        with Horizontal(id="body"):
+            with Vertical(id="list-pane"):
+                yield Input(placeholder="filter: name, transport, source, status", id="filter")
+                yield ServerTable(id="servers")
+            yield AuthPanel(self.app.scrub, id="auth")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#banner").display = False
+        self.query_one("#empty").display = False
+        self.query_one("#auth", AuthPanel).border_title = "Authentication"
+        self.query_one(ServerTable).focus()
+        self.load(initial=True)
+        self.set_interval(1.0, self._tick)
+        self.set_interval(WATCH_INTERVAL_SEC, self._watch_files)
+
+    # -- state helpers -------------------------------------------------------------------
+
+    @property
+    def table(self) -> ServerTable:
+        return self.query_one(ServerTable)
+
+    @property
+    def selected(self) -> ServerConfig | None:
+        name = self.table.selected_name
+        if name is None or name not in self.rows:
+            return None
+        return self.rows[name].server
+
+    def _now(self) -> float:
+        return self.app.clock()
+
+    def _visible_rows(self) -> list[RowState]:
+        needle = self.filter_text.lower().strip()
+        out = []
+        for row in self.rows.values():
+            if needle:
+                s = row.server
+                key = status_key(s, row.probe, row.checking)
+                hay = " ".join(
+                    [s.name, transport_word(s), source_badge(s)[0], key, STATUS_LOOK[key][1]]
+                ).lower()
+                if needle not in hay:
+                    continue
+            out.append(row)
+        return out
+
+    def _render_all(self) -> None:
+        now = self._now()
+        self.table.show_rows(self._visible_rows(), now)
+        self._render_banner()
+        self._render_empty()
+        self._render_panel()
+        self.refresh_bindings()
+
+    def _render_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        problems = self.loaded.all_problems() if self.loaded else []
+        if not problems:
+            banner.display = False
+            return
+        errors = [p for p in problems if p.severity == "error"]
+        head = (
+            f"⚠ {len(problems)} configuration problem{'s' if len(problems) != 1 else ''}"
+            f" ({len(errors)} error{'s' if len(errors) != 1 else ''}) — valid servers are still listed"
+        )
+        lines = [f"[b]{head}[/b]"]
+        for problem in problems[:MAX_BANNER_LINES]:
+            lines.append(f"  {self.app.shown(problem.one_line())}")
+        if len(problems) > MAX_BANNER_LINES:
+            lines.append(
+                f"  … and {len(problems) - MAX_BANNER_LINES} more: run `mcpdeck doctor` to see all"
+            )
+        banner.update("\n".join(lines))
+        banner.set_class(bool(errors), "-error")
+        banner.display = True
+
+    def _render_empty(self) -> None:
+        empty = self.query_one("#empty", Static)
+        body = self.query_one("#body")
+        if self.loaded is None:
+            empty.display = False
+            return
+        if not self.rows:
+            user = self.app.shown(str(self.loaded.user_file))
+            project = self.app.shown(str(self.loaded.project_file()))
+            empty.update(
+                "[b]No MCP servers configured yet.[/b]\n\n"
+                f"mcpdeck reads the servers Codex uses from [b]{user}[/b]\n"
+                f"and from the project's [b]{project}[/b].\n\n"
+                "  • press [b]a[/b] to add a server (a URL for a remote server, or a command)\n"
+                "  • or quit and run [b]mcpdeck demo[/b] to try every feature on a local demo world\n"
+                "  • [b]?[/b] lists every key"
+            )
+            empty.display = True
+            body.display = False
+            return
+        empty.display = False
+        body.display = True
+
+    def _render_panel(self) -> None:
+        panel = self.query_one("#auth", AuthPanel)
+        server = self.selected
+        if server is None:
+            panel.show(None, self._now())
+            return
+        row = self.rows[server.name]
+        bearer = (
+            self.app.services.env_is_set(server.bearer_token_env_var)
+            if server.bearer_token_env_var
+            else None
+        )
+        panel.show(
+            PanelFacts(
+                server=server,
+                probe=row.probe,
+                checking=row.checking,
+                last_error=self.last_errors.get(server.name),
+                bearer_set=bearer,
+                last_login=self.last_login.get(server.name),
+            ),
+            self._now(),
+        )
+
+    def _tick(self) -> None:
+        now = self._now()
+        self.table.tick(self._visible_rows(), now)
+        self.query_one("#auth", AuthPanel).tick(now)
+
+    # -- workers -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="config", exit_on_error=False)
+    async def load(self, initial: bool = False, announce: bool = False) -> None:
+        loaded = await self.app.services.load_config()
+        self._fingerprint = await self.app.services.config_fingerprint(loaded)
+        self.post_message(ConfigLoaded(loaded, initial=initial, announce=announce))
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch_files(self) -> None:
+        if self.loaded is None:
+            return
+        fingerprint = await self.app.services.config_fingerprint(self.loaded)
+        if self._fingerprint is not None and fingerprint != self._fingerprint:
+            self._fingerprint = fingerprint
+            self.load(announce=True)
+
+    @work(exclusive=True, group="probe-all", exit_on_error=False)
+    async def probe_all(self) -> None:
+        assert self.loaded is not None
+        await self.app.services.probe(self.loaded, self._probe_arrived)
+
+    @work(group="probe-one", exit_on_error=False)
+    async def probe_one(self, name: str) -> None:
+        assert self.loaded is not None
+        await self.app.services.probe(self.loaded, self._probe_arrived, names=[name])
+
+    def _probe_arrived(self, probe: Probe) -> None:
+        self.post_message(ProbeArrived(probe))
+
+    # -- message handlers ----------------------------------------------------------------
+
+    def on_config_loaded(self, message: ConfigLoaded) -> None:
+        old = self.rows
+        self.loaded = message.loaded
+        self.rows = {}
+        for name, server in message.loaded.servers.items():
+            previous = old.get(name)
+            row = RowState(server=server)
+            if previous is not None and previous.server == server:
+                row.probe, row.checking, row.tool_count = (
+                    previous.probe,
+                    previous.checking,
+                    previous.tool_count,
+                )
+            self.rows[name] = row
+        self._render_all()
+        if message.announce:
+            self.app.notify("Configuration changed on disk: reloaded.", timeout=3)
+        if message.initial:
+            if self.rows:
+                self.probe_all()
+            return
+        for name, row in self.rows.items():
+            if row.checking:
+                self._worker_server[self.probe_one(name)] = name
+
+    def on_probe_arrived(self, message: ProbeArrived) -> None:
+        row = self.rows.get(message.probe.name)
+        if row is None:
+            return
+        row.probe = message.probe
+        row.checking = False
+        if message.probe.failed:
+            self.last_errors[row.server.name] = message.probe.detail
+        self.table.update_row(row, self._now())
+        if self.table.selected_name == row.server.name:
+            self._render_panel()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Remember a failed action against its server; the app shows the toast."""
+        name = self._worker_server.get(event.worker)
+        if event.state == WorkerState.ERROR and name is not None and event.worker.error:
+            self.last_errors[name] = one_line(event.worker.error)
+            row = self.rows.get(name)
+            if row is not None and row.checking:
+                row.checking = False
+                self.table.update_row(row, self._now())
+            self._render_panel()
+        if event.state == WorkerState.ERROR and event.worker.group == "probe-all":
+            reason = one_line(event.worker.error) if event.worker.error else "status check failed"
+            for row in self.rows.values():
+                if row.checking:
+                    row.checking = False
+                    self.last_errors[row.server.name] = reason
+                    self.table.update_row(row, self._now())
+            self._render_panel()
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._worker_server.pop(event.worker, None)
+        self.app.report_failure(event)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._render_panel()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_diagnose()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.table.show_rows(self._visible_rows(), self._now())
+        self._render_panel()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def on_key(self, event: Any) -> None:
+        flt = self.query_one("#filter", Input)
+        if event.key == "escape" and flt.has_focus:
+            flt.value = ""
+            flt.display = False
+            self.table.focus()
+            event.stop()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        server = self.selected
+        if action in ("login", "logout"):
+            return server is not None and server.transport == "streamable_http" and server.valid or None
+        if action in ("diagnose", "remove", "toggle_enabled", "reprobe"):
+            return server is not None or None
+        return True
+
+    def action_cursor(self, delta: int) -> None:
+        if delta > 0:
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
+
+    def action_filter(self) -> None:
+        flt = self.query_one("#filter", Input)
+        flt.display = True
+        flt.focus()
+
+    def action_help(self) -> None:
+        from mcpdeck.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_reprobe(self) -> None:
+        server = self.selected
+        if server is None or self.loaded is None:
+            return
+        self.action_reprobe_named(server.name)
+
+    def action_reprobe_all(self) -> None:
+        if self.loaded is None or not self.rows:
+            return
+        self._mark_checking(list(self.rows))
+        self.probe_all()
+
+    def _mark_checking(self, names: list[str]) -> None:
+        now = self._now()
+        for name in names:
+            row = self.rows[name]
+            row.checking = True
+            self.table.update_row(row, now)
+        self._render_panel()
+
+    def action_diagnose(self) -> None:
+        server = self.selected
+        if server is None or self.loaded is None:
+            return
+        from mcpdeck.tui.screens.diagnose import DiagnosticScreen
+
+        self.app.push_screen(DiagnosticScreen(server.name, self.loaded, self._tools_known))
+
+    def _tools_known(self, name: str, count: int | None) -> None:
+        row = self.rows.get(name)
+        if row is not None:
+            row.tool_count = count
+            self.table.update_row(row, self._now())
+
+    def action_login(self) -> None:
+        server = self.selected
+        if server is None or self.loaded is None:
+            return
+        if server.transport != "streamable_http":
+            self.app.notify("Only remote (HTTP) servers log in with OAuth.", severity="warning")
+            return
+        from mcpdeck.tui.screens.login import LoginScreen
+
+        name = server.name
+
+        def done(result: str | None) -> None:
+            if result == "ok":
+                self.last_login[name] = self._now()
+                self.last_errors.pop(name, None)
+                self.action_reprobe_named(name)
+            elif result and result != "cancelled":
+                self.last_errors[name] = result
+                self._render_panel()
+
+        self.app.push_screen(LoginScreen(name, self.loaded), done)
+
+    def action_reprobe_named(self, name: str) -> None:
+        if name in self.rows:
+            self._mark_checking([name])
+            self._worker_server[self.probe_one(name)] = name
+
+    def action_logout(self) -> None:
+        server = self.selected
+        if server is None or self.loaded is None:
+            return
+        from mcpdeck.tui.screens.confirm import ConfirmScreen
+
+        name = server.name
+        body = (
+            f"Delete the stored OAuth credentials of [b]{escape(name)}[/b] from every store?\n"
+            "The configuration file is not changed."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._worker_server[self.logout(name)] = name
+
+        self.app.push_screen(ConfirmScreen("Log out", body), answered)
+
+    @work(group="logout", exit_on_error=False)
+    async def logout(self, name: str) -> None:
+        assert self.loaded is not None
+        removed = await self.app.services.logout(self.loaded, name)
+        if removed:
+            self.app.notify(f"Logged out of {escape(name)}: removed from {', '.join(removed)}.")
+        else:
+            self.app.notify(f"{escape(name)}: nothing was stored; nothing to remove.")
+        self.last_login.pop(name, None)
+        self.action_reprobe_named(name)
+
+    def action_add(self) -> None:
+        if self.loaded is None:
+            return
+        from mcpdeck.tui.screens.add import AddServerScreen
+
+        def submitted(result: tuple[str, dict[str, Any], bool] | None) -> None:
+            if result is not None:
+                self.add(*result)
+
+        self.app.push_screen(AddServerScreen(self.loaded, self.app.scrub), submitted)
+
+    @work(group="manage", exit_on_error=False)
+    async def add(self, name: str, table: dict[str, Any], project: bool) -> None:
+        assert self.loaded is not None
+        file = await self.app.services.add_server(self.loaded, name, table, project=project)
+        self.app.notify(f"Added {escape(name)} to {self.app.shown(str(file))}.")
+        await self._reload_now()
+        self._select(name)
+
+    def action_remove(self) -> None:
+        server = self.selected
+        if server is None or self.loaded is None:
+            return
+        from mcpdeck.tui.screens.confirm import ConfirmScreen
+
+        name = server.name
+        where = self.app.shown(str(server.source.file)) if server.source else "the config"
+        body = (
+            f"Remove [b]{escape(name)}[/b] from {where}?\n"
+            "Comments and every other entry stay as they are. Stored credentials are kept "
+            "(log out first to delete them)."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.remove(name)
+
+        self.app.push_screen(ConfirmScreen("Remove server", body), answered)
+
+    @work(group="manage", exit_on_error=False)
+    async def remove(self, name: str) -> None:
+        assert self.loaded is not None
+        file = await self.app.services.remove_server(self.loaded, name)
+        self.app.notify(f"Removed {escape(name)} from {self.app.shown(str(file))}.")
+        await self._reload_now()
+
+    def action_toggle_enabled(self) -> None:
+        server = self.selected
+        if server is None or self.loaded is None:
+            return
+        self.toggle(server.name, not server.enabled)
+
+    @work(group="manage", exit_on_error=False)
+    async def toggle(self, name: str, enabled: bool) -> None:
+        assert self.loaded is not None
+        file = await self.app.services.set_enabled(self.loaded, name, enabled)
+        word = "Enabled" if enabled else "Disabled"
+        self.app.notify(f"{word} {escape(name)} in {self.app.shown(str(file))}.")
+        await self._reload_now()
+        self._select(name)
+
+    async def _reload_now(self) -> None:
+        """Reload in this worker so the list reflects the edit before the next key."""
+        loaded = await self.app.services.load_config()
+        self._fingerprint = await self.app.services.config_fingerprint(loaded)
+        self.post_message(ConfigLoaded(loaded))
+
+    def _select(self, name: str) -> None:
+        def move() -> None:
+            if name in self.table.rows:
+                self.table.move_cursor(row=self.table.get_row_index(name))
+
+        self.call_after_refresh(move)

@@ -1,0 +1,128 @@
+"""The auth panel beside the list: everything about the selected server's authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.widgets import Static
+
+from mcpdeck.config.model import ServerConfig
+from mcpdeck.tui.format import (
+    STATUS_LOOK,
+    ago,
+    clock_time,
+    endpoint,
+    long_time_left,
+    source_badge,
+    status_key,
+    transport_word,
+)
+from mcpdeck.tui.model import Probe
+
+
+@dataclass
+class PanelFacts:
+    server: ServerConfig
+    probe: Probe | None
+    checking: bool
+    last_error: str | None
+    bearer_set: bool | None  # None when the server has no bearer_token_env_var
+    last_login: float | None  # a login done in this session (the store may know older ones)
+
+
+class AuthPanel(VerticalScroll):
+    """Re-rendered on selection, on new results and every second (the countdown)."""
+
+    def __init__(self, scrub: Callable[[str], str], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._scrub = scrub
+        self._facts: PanelFacts | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="auth-body")
+
+    def show(self, facts: PanelFacts | None, now: float) -> None:
+        self._facts = facts
+        self.tick(now)
+
+    def tick(self, now: float) -> None:
+        body = self.query_one("#auth-body", Static)
+        body.update(self._markup(now) if self._facts else "[dim]No server selected.[/]")
+
+    def _t(self, text: str) -> str:
+        return escape(self._scrub(text))
+
+    def _markup(self, now: float) -> str:
+        f = self._facts
+        assert f is not None
+        s = f.server
+        p = f.probe
+        key = status_key(s, p, f.checking)
+        glyph, word, var = STATUS_LOOK[key]
+        badge, badge_var = source_badge(s)
+        lines = [f"[b]{self._t(s.name)}[/b]  [${badge_var}]{badge}[/]"]
+        lines.append(f"[${var}]{glyph} {word}[/]")
+        if p is not None and p.detail:
+            lines.append(f"  {self._t(p.detail)}")
+        elif key == "checking":
+            lines.append("  [dim]asking the server…[/]")
+        lines.append("")
+
+        def row(label: str, value: str) -> None:
+            lines.append(f"[b]{label:<12}[/b]{value}")
+
+        row("Transport", f"{transport_word(s)}  {self._t(endpoint(s))}")
+        if s.source is not None:
+            row("Defined in", self._t(str(s.source.file)))
+        if s.disabled_reason:
+            row("Not active", f"[$warning]{self._t(s.disabled_reason)}[/]")
+        if s.transport == "streamable_http":
+            self._oauth_rows(row, s, p, now)
+        if s.bearer_token_env_var:
+            state = "[$success]set[/]" if f.bearer_set else "[$error]not set[/]"
+            row("Bearer env", f"{self._t(s.bearer_token_env_var)} {state}")
+        if f.last_error:
+            lines.append("")
+            lines.append(f"[$error][b]Last error[/b][/]  {self._t(f.last_error)}")
+        if p is not None and p.checked_at is not None:
+            lines.append("")
+            lines.append(f"[dim]checked {ago(max(now - p.checked_at, 0))}[/]")
+        return "\n".join(lines)
+
+    def _oauth_rows(
+        self,
+        row: Callable[[str, str], None],
+        s: ServerConfig,
+        p: Probe | None,
+        now: float,
+    ) -> None:
+        requested = (p.requested_scopes if p and p.requested_scopes else None) or s.scopes or []
+        granted = p.granted_scopes if p else []
+        row("Store", self._t(p.store) if p and p.store else "[dim]nothing stored[/]")
+        row("Scopes", f"requested {self._t(' '.join(requested)) or '[dim](server default)[/]'}")
+        if p is not None and p.store:
+            missing = [x for x in requested if x not in granted]
+            note = f"  [$warning](not granted: {self._t(' '.join(missing))})[/]" if missing else ""
+            row("", f"granted   {self._t(' '.join(granted)) or '[dim](none listed)[/]'}{note}")
+        if p is not None and p.expires_at is not None:
+            left = p.expires_at - now
+            when = clock_time(p.expires_at)
+            if left > 0:
+                colour = "$warning" if left < 60 else "$success"
+                row("Expires", f"{when}  [{colour}]in {long_time_left(left)}[/]")
+            else:
+                row("Expires", f"{when}  [$warning]expired[/]")
+        if p is not None and p.store:
+            row("Refreshable", "[$success]yes[/]" if p.refreshable else "[$warning]no[/]")
+        if p is not None and p.issuer:
+            row("Issuer", self._t(p.issuer))
+        last_login = self._facts.last_login if self._facts else None
+        if last_login is None and p is not None:
+            last_login = p.obtained_at
+        if last_login is not None:
+            row("Last login", f"{clock_time(last_login)} ({ago(max(now - last_login, 0))})")
+        if s.oauth_resource:
+            row("Resource", self._t(s.oauth_resource))

@@ -1,0 +1,218 @@
+"""Backend selection: auto / keyring / file, and deleting from every backend."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mcpdeck.credentials.file_store import PASSPHRASE_ENV, STORE_FILE, FileStore
+from mcpdeck.credentials.keyring_store import KeyringStore
+from mcpdeck.credentials.record import ClientRegistration, StoreUnavailable
+from mcpdeck.credentials.select import open_store
+from tests.credentials.builders import DOCS_URL, make_record
+from tests.fixtures.secret_service import SecretService
+
+
+@pytest.fixture(autouse=True)
+def _no_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+
+
+def test_auto_falls_back_to_the_file_when_no_secret_service_runs(
+    no_secret_service: dict[str, str], codex_home: Path
+) -> None:
+    credentials = open_store("auto", codex_home)
+    key = credentials.key("docs", DOCS_URL)
+    record = make_record()
+
+    assert credentials.save(key, record) == "file"
+    assert credentials.locate(key) == (record, "file")
+    assert credentials.backends_available == ["file"]
+    assert len(credentials.notes) == 1
+    assert credentials.notes[0].startswith("keyring skipped: no OS keyring is available")
+    # A new facade (a new process) reads it back from the file.
+    assert open_store("auto", codex_home).load(key) == record
+
+
+def test_keyring_mode_without_a_keyring_is_an_error(
+    no_secret_service: dict[str, str], codex_home: Path
+) -> None:
+    credentials = open_store("keyring", codex_home)
+    key = credentials.key("docs", DOCS_URL)
+    with pytest.raises(StoreUnavailable, match="gnome-keyring"):
+        credentials.save(key, make_record())
+    with pytest.raises(StoreUnavailable):
+        credentials.locate(key)
+    assert not (codex_home / STORE_FILE).exists()
+
+
+def test_auto_uses_the_keyring_when_it_works(
+    secret_service: SecretService, codex_home: Path
+) -> None:
+    credentials = open_store("auto", codex_home)
+    key = credentials.key("docs", DOCS_URL)
+    record = make_record()
+    assert credentials.save(key, record) == "keyring"
+    assert credentials.locate(key) == (record, "keyring")
+    assert credentials.backends_available == ["keyring", "file"]
+    assert credentials.notes == []
+    assert not (codex_home / STORE_FILE).exists()
+    assert credentials.delete_everywhere(key) == ["keyring"]
+
+
+def test_auto_reads_the_file_when_the_keyring_has_nothing(
+    secret_service: SecretService, codex_home: Path
+) -> None:
+    key = open_store("file", codex_home).key("docs", DOCS_URL)
+    record = make_record()
+    open_store("file", codex_home).save(key, record)
+    assert open_store("auto", codex_home).locate(key) == (record, "file")
+    open_store("auto", codex_home).delete_everywhere(key)
+
+
+def test_file_mode_never_touches_the_keyring(
+    secret_service: SecretService, codex_home: Path
+) -> None:
+    credentials = open_store("file", codex_home)
+    key = credentials.key("docs", DOCS_URL)
+    assert credentials.save(key, make_record()) == "file"
+    assert KeyringStore().load(key) is None
+    credentials.delete_everywhere(key)
+
+
+def test_a_keyring_save_drops_a_stale_file_copy(
+    secret_service: SecretService, codex_home: Path
+) -> None:
+    """Otherwise the old file copy would come back if the keyring later went away."""
+    key = open_store("file", codex_home).key("docs", DOCS_URL)
+    open_store("file", codex_home).save(key, make_record())
+    newer = make_record()
+    assert open_store("auto", codex_home).save(key, newer) == "keyring"
+    assert FileStore(codex_home).load(key) is None
+    assert open_store("auto", codex_home).locate(key) == (newer, "keyring")
+    open_store("auto", codex_home).delete_everywhere(key)
+
+
+def test_delete_everywhere_removes_from_both(
+    secret_service: SecretService, codex_home: Path
+) -> None:
+    in_keyring = open_store("keyring", codex_home)
+    key = in_keyring.key("docs", DOCS_URL)
+    in_keyring.save(key, make_record())
+    open_store("file", codex_home).save(key, make_record())
+    other = in_keyring.key("other", "https://other.example/mcp")
+    open_store("file", codex_home).save(other, make_record("other", "https://other.example/mcp"))
+
+    # Even in file mode, logout clears every backend.
+    assert open_store("file", codex_home).delete_everywhere(key) == ["keyring", "file"]
+    assert open_store("auto", codex_home).locate(key) is None
+    assert open_store("auto", codex_home).delete_everywhere(key) == []
+    assert open_store("file", codex_home).load(other) is not None  # others untouched
+
+
+def test_delete_everywhere_sets_an_unreadable_file_aside(
+    no_secret_service: dict[str, str], codex_home: Path
+) -> None:
+    (codex_home / STORE_FILE).write_bytes(b"garbage")
+    credentials = open_store("auto", codex_home)
+    assert credentials.delete_everywhere(credentials.key("docs", DOCS_URL)) == ["file"]
+    assert not (codex_home / STORE_FILE).exists()
+    assert any("moved aside" in note for note in credentials.notes)
+
+
+def test_registrations_follow_the_same_rules(
+    secret_service: SecretService, codex_home: Path, tmp_path: Path
+) -> None:
+    registration = ClientRegistration(issuer="https://auth.example.com", client_id="dcr-1")
+    credentials = open_store("auto", codex_home)
+    assert credentials.save_registration(registration) == "keyring"
+    assert open_store("auto", codex_home).load_registration(registration.issuer) == registration
+    other_home = tmp_path / "other-home"
+    other_home.mkdir()
+    assert open_store("auto", other_home).load_registration(registration.issuer) is None
+
+    file_only = open_store("file", codex_home)
+    assert file_only.load_registration(registration.issuer) is None
+    assert file_only.save_registration(registration) == "file"
+    assert open_store("file", codex_home).load_registration(registration.issuer) == registration
+    KeyringStore().delete_registration(credentials.canonical_home, registration.issuer)
+
+
+def test_registrations_fall_back_to_the_file(
+    no_secret_service: dict[str, str], codex_home: Path
+) -> None:
+    registration = ClientRegistration(issuer="https://auth.example.com", client_id="dcr-1")
+    assert open_store("auto", codex_home).save_registration(registration) == "file"
+    assert open_store("auto", codex_home).load_registration(registration.issuer) == registration
+
+
+def test_many_lookups_probe_the_keyring_once(
+    no_secret_service: dict[str, str], codex_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpdeck.credentials import keyring_store
+
+    probes = 0
+    original = keyring_store._default_client
+
+    def counting() -> object:
+        nonlocal probes
+        probes += 1
+        return original()
+
+    monkeypatch.setattr(keyring_store, "_default_client", counting)
+    credentials = open_store("auto", codex_home)
+    for i in range(100):
+        assert credentials.locate(credentials.key(f"s{i}", f"https://s{i}.example/mcp")) is None
+    assert probes == 1
+
+
+def test_importing_select_imports_no_backend_library() -> None:
+    code = (
+        "import sys, mcpdeck.credentials.select as s;"
+        "bad=[m for m in ('keyring','secretstorage','jeepney','cryptography') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_looking_up_in_an_empty_home_imports_no_crypto(
+    no_secret_service: dict[str, str], codex_home: Path
+) -> None:
+    code = (
+        "import sys; from pathlib import Path;"
+        "from mcpdeck.credentials.select import open_store;"
+        "c=open_store('file', Path(sys.argv[1]));"
+        "assert c.locate(c.key('docs','https://x/mcp')) is None;"
+        "print('cryptography' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(codex_home)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_unknown_mode_is_rejected(codex_home: Path) -> None:
+    with pytest.raises(ValueError):
+        open_store("vault", codex_home)  # type: ignore[arg-type]
+
+
+def test_recheck_notices_a_keyring_that_appeared(
+    no_secret_service: dict[str, str],
+    secret_service_daemon: SecretService,
+    codex_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long-lived TUI must not stay on the file store after the keyring comes up."""
+    from tests.fixtures.secret_service import use_secret_service
+
+    credentials = open_store("auto", codex_home)
+    assert credentials.backends_available == ["file"]
+    use_secret_service(monkeypatch, secret_service_daemon)
+    assert credentials.backends_available == ["file"]  # probed once, remembered
+    credentials.recheck()
+    assert credentials.notes == []
+    assert credentials.backends_available == ["keyring", "file"]
