@@ -67,6 +67,8 @@ CODEX_NATIVE = (
 )
 SLOW_DELAY = 0.2
 SLOW_COUNT = 100
+DOCTOR_COUNT = 20
+DOCTOR_DELAYS = "0.05-0.5"  # per-request delay, spread over the doctor servers
 
 
 # -- running one command --------------------------------------------------------------------
@@ -306,6 +308,8 @@ class Farm:
                 f"slow:{SLOW_COUNT}:{SLOW_DELAY}",
                 "--group",
                 "login:1:0",
+                "--group",
+                f"doctor:{DOCTOR_COUNT}:{DOCTOR_DELAYS}:open",
                 "--ports-file",
                 str(self.ports_file),
             ],
@@ -493,6 +497,53 @@ def login_row(work: Path, farm: Farm, codex: Path, runs: int, warmup: int) -> Ro
     return row
 
 
+def expect_doctor(count: int) -> Validator:
+    def check(code: int, stdout: str, stderr: str) -> tuple[bool, str, dict[str, Any]]:
+        if code not in (0, 1):
+            return False, f"exit {code}: {_first_line(stderr) or _first_line(stdout)}", {}
+        try:
+            report = json.loads(stdout)
+        except ValueError:
+            return False, f"exit {code}: {_first_line(stderr) or 'no JSON on stdout'}", {}
+        servers = report.get("servers") if isinstance(report, dict) else report
+        if not isinstance(servers, list | dict) or len(servers) != count:
+            return False, f"expected {count} servers in the report", {}
+        return True, "", {}
+
+    return check
+
+
+def doctor_row(work: Path, farm: Farm, runs: int, warmup: int) -> Row:
+    ports = farm.ports["doctor"]
+    text = (
+        workloads.HEADER
+        + "\n"
+        + "\n".join(
+            f'[mcp_servers.doc-{n:02d}]\nurl = "http://127.0.0.1:{port}/mcp"\n'
+            for n, port in enumerate(ports)
+        )
+    )
+    wl = workloads.make(work / "doctor-20", text, len(ports))
+    env = base_env(wl)
+    slowest = f"doc-{len(ports) - 1:02d}"
+    cases = [
+        Case(
+            f"mcpdeck doctor {slowest} --json (the slowest server alone)",
+            "mcpdeck",
+            lambda i: Invocation([str(MCPDECK), "doctor", slowest, "--json"], env, wl.root),
+            expect_doctor(1),
+        ),
+        Case(
+            f"mcpdeck doctor --json (all {len(ports)})",
+            "mcpdeck",
+            lambda i: Invocation([str(MCPDECK), "doctor", "--json"], env, wl.root),
+            expect_doctor(len(ports)),
+        ),
+    ]
+    compare(f"doctor over {len(ports)} HTTP servers (concurrency)", cases, runs, warmup)
+    return Row("doctor", f"{len(ports)} MCP servers, {DOCTOR_DELAYS} s per response", cases)
+
+
 def tui_row(work: Path, farm: Farm, runs: int, warmup: int, presses: int) -> Row:
     ports = farm.ports["slow"]
     wl = workloads.make(work / "tui-100", workloads.oauth_servers_config(ports), len(ports))
@@ -628,7 +679,7 @@ def budget_lines(rows: list[Row]) -> list[str]:
             )
     else:
         lines.append(
-            "| `mcpdeck list --json`, 100 servers ≤ Codex | not measured (feature not available yet) | — |"
+            "| `mcpdeck list --json`, 100 servers ≤ Codex | not measured in this run (feature not available yet, or group skipped) | — |"
         )
     st = find("status", None, "mcpdeck")
     if st and st.median() is not None:
@@ -640,7 +691,17 @@ def budget_lines(rows: list[Row]) -> list[str]:
         )
     else:
         lines.append(
-            "| Auth status of 100 slow servers < 1.5 s | not measured (feature not available yet) | — |"
+            "| Auth status of 100 slow servers < 1.5 s | not measured in this run (feature not available yet, or group skipped) | — |"
+        )
+    alone = find("doctor", None, "mcpdeck doctor doc-")
+    together = find("doctor", None, "mcpdeck doctor --json (all")
+    if alone and together and alone.median() is not None and together.median() is not None:
+        limit = alone.median() * 1.2  # type: ignore[operator]
+        ok = together.median() <= limit  # type: ignore[operator]
+        lines.append(
+            "| Doctor over 20 HTTP servers ≤ the slowest server's time + 20% (issue 4) "
+            f"| all {fmt_s(together.median())} vs slowest alone {fmt_s(alone.median())} "
+            f"(ratio {ratio(together, alone)}) | {'MET' if ok else 'NOT MET'} |"
         )
     tui = find("tui", None, "mcpdeck")
     if tui and tui.samples:
@@ -660,7 +721,7 @@ def budget_lines(rows: list[Row]) -> list[str]:
             )
     else:
         lines.append(
-            "| TUI first paint < 0.6 s; key < 50 ms during probes | not measured (TUI not available yet) | — |"
+            "| TUI first paint < 0.6 s; key < 50 ms during probes | not measured in this run (TUI not available yet, or group skipped) | — |"
         )
     return lines
 
@@ -703,9 +764,10 @@ def write_report(path: Path, ctx: dict[str, Any], rows: list[Row]) -> None:
         "list": "`list --json` by config size (mixed stdio/HTTP config; OAuth servers point at a refused loopback port)",
         "status": "Auth status with probing: 100 OAuth-protected servers that answer each request after 200 ms",
         "login": "Login round trip (`BROWSER` = benchmarks/browser.py, a redirect-following script)",
+        "doctor": "Doctor over 20 HTTP MCP servers (mcpdeck alone; issue 4: all ≤ slowest alone + 20%)",
         "tui": "TUI (mcpdeck alone)",
     }
-    for group in ("list", "status", "login", "tui"):
+    for group in ("list", "status", "login", "doctor", "tui"):
         group_rows = [r for r in rows if r.group == group]
         if not group_rows:
             continue
@@ -845,7 +907,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["list", "status", "login", "tui"],
+        choices=["list", "status", "login", "doctor", "tui"],
         help="run only these groups",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results.md")
@@ -858,7 +920,7 @@ def main(argv: list[str]) -> int:
         help="first wait up to SEC seconds for the 1-minute load average to drop below the core count",
     )
     args = parser.parse_args(argv)
-    groups = args.only or ["list", "status", "login", "tui"]
+    groups = args.only or ["list", "status", "login", "doctor", "tui"]
     wait_for_quiet(args.wait_quiet)
     started = time.monotonic()
     load_start = os.getloadavg()[0]
@@ -882,6 +944,8 @@ def main(argv: list[str]) -> int:
             rows.append(status_row(work, farm, codex, args.slow_runs, args.warmup))
         if "login" in groups:
             rows.append(login_row(work, farm, codex, args.slow_runs, args.warmup))
+        if "doctor" in groups:
+            rows.append(doctor_row(work, farm, args.slow_runs, args.warmup))
         if "tui" in groups:
             rows.append(tui_row(work, farm, args.slow_runs, args.warmup, args.presses))
         if not (work / "list-100").exists():

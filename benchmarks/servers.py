@@ -16,7 +16,9 @@ and every response on a port of a group is delayed by that group's delay. The lo
 
     python benchmarks/servers.py --group slow:100:0.2 --group login:1:0 --ports-file ports.json
 
-writes ``{"slow": [port, …], "login": [port]}`` to ports-file once every socket listens.
+writes ``{"slow": [port, …], "login": [port]}`` to ports-file once every socket listens. A group
+flagged ``open`` (``--group doctor:20:0.05-0.5:open``) serves MCP without authentication (for
+the doctor benchmark), its delays spread from LOW to HIGH over its ports.
 """
 
 from __future__ import annotations
@@ -43,6 +45,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 SCOPES = ["mcp:read", "mcp:write", "offline_access"]
+TOOLS = [
+    {
+        "name": name,
+        "description": f"{name} something",
+        "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}},
+    }
+    for name in ("search", "fetch", "summarize")
+]
+LISTS = {
+    "resources/list": "resources",
+    "resources/templates/list": "resourceTemplates",
+    "prompts/list": "prompts",
+}
 
 
 @dataclass
@@ -50,6 +65,7 @@ class World:
     """Shared state of every port: issued codes and tokens, per-port delay, request counts."""
 
     delays: dict[int, float] = field(default_factory=dict)
+    open_ports: set[int] = field(default_factory=set)  # MCP without authentication
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     access_tokens: dict[str, int] = field(default_factory=dict)  # token -> port issued for
@@ -100,7 +116,8 @@ def build_app(world: World) -> Starlette:
         origin = _origin(request)
         auth = request.headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
-        if world.access_tokens.get(token) != request.scope["server"][1]:
+        port = request.scope["server"][1]
+        if port not in world.open_ports and world.access_tokens.get(token) != port:
             challenge = (
                 f'Bearer resource_metadata="{origin}/.well-known/oauth-protected-resource/mcp", '
                 f'scope="{" ".join(SCOPES[:2])}"'
@@ -123,7 +140,12 @@ def build_app(world: World) -> Starlette:
                 "serverInfo": {"name": "bench", "version": "1"},
             }
         elif message.get("method") == "tools/list":
-            result = {"tools": []}
+            result = {"tools": TOOLS}
+        elif message.get("method") in LISTS:
+            key = LISTS[message["method"]]
+            result = {key: []}
+        elif message.get("method") == "ping":
+            result = {}
         else:
             return JSONResponse(
                 {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}}
@@ -248,22 +270,41 @@ def listen_sockets(count: int) -> list[socket.socket]:
     return out
 
 
-def parse_group(text: str) -> tuple[str, int, float]:
-    name, count, delay = text.split(":")
-    return name, int(count), float(delay)
+@dataclass(frozen=True)
+class Group:
+    """``NAME:COUNT:DELAY[:open]``; DELAY may be a range ``LOW-HIGH`` spread over the ports."""
+
+    name: str
+    count: int
+    low: float
+    high: float
+    open: bool = False
+
+    def delay(self, index: int) -> float:
+        if self.count < 2:
+            return self.high
+        return self.low + (self.high - self.low) * index / (self.count - 1)
 
 
-async def serve(groups: list[tuple[str, int, float]], ports_file: Path) -> None:
+def parse_group(text: str) -> Group:
+    name, count, delay, *flags = text.split(":")
+    low, _, high = delay.partition("-")
+    return Group(name, int(count), float(low), float(high or low), open="open" in flags)
+
+
+async def serve(groups: list[Group], ports_file: Path) -> None:
     import uvicorn
 
     world = World()
     ports: dict[str, list[int]] = {}
     sockets: list[socket.socket] = []
-    for name, count, delay in groups:
-        socks = listen_sockets(count)
-        ports[name] = [s.getsockname()[1] for s in socks]
-        for port in ports[name]:
-            world.delays[port] = delay
+    for group in groups:
+        socks = listen_sockets(group.count)
+        ports[group.name] = [s.getsockname()[1] for s in socks]
+        for index, port in enumerate(ports[group.name]):
+            world.delays[port] = group.delay(index)
+            if group.open:
+                world.open_ports.add(port)
         sockets.extend(socks)
     config = uvicorn.Config(
         build_app(world),
@@ -289,7 +330,11 @@ async def serve(groups: list[tuple[str, int, float]], ports_file: Path) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--group", action="append", type=parse_group, required=True, help="NAME:COUNT:DELAY_SEC"
+        "--group",
+        action="append",
+        type=parse_group,
+        required=True,
+        help="NAME:COUNT:DELAY_SEC[:open] (DELAY may be LOW-HIGH)",
     )
     parser.add_argument("--ports-file", type=Path, required=True)
     args = parser.parse_args(argv)

@@ -275,3 +275,43 @@ def test_validators_reject_wrong_output() -> None:
     assert not check(0, json.dumps([{}]), "")[0]
     ok, note, _ = check(1, "", "Traceback (most recent call last):\n  x\nValueError: boom\n")
     assert not ok and note == "exit 1: ValueError: boom"
+
+
+def test_open_group_serves_mcp_without_authentication(tmp_path: Path) -> None:
+    import servers
+
+    group = servers.parse_group("doctor:3:0.1-0.3:open")
+    assert group.open and [round(group.delay(i), 3) for i in range(3)] == [0.1, 0.2, 0.3]
+    assert not servers.parse_group("slow:2:0.2").open
+
+    ports_file = tmp_path / "ports.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(BENCH / "servers.py"),
+            "--group",
+            "doc:2:0:open",
+            "--ports-file",
+            str(ports_file),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not ports_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        port = json.loads(ports_file.read_text())["doc"][0]
+        url = f"http://127.0.0.1:{port}/mcp"
+        init = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
+        assert init.status_code == 200 and init.json()["result"]["capabilities"] == {"tools": {}}
+        tools = httpx.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        assert [t["name"] for t in tools.json()["result"]["tools"]] == [
+            "search",
+            "fetch",
+            "summarize",
+        ]
+        note = httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        assert note.status_code == 202
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -55,7 +55,7 @@ def test_list_json_contract(tmp_path: Path) -> None:
     out = mcpdeck(home, project, "list", "--json", "--offline", env={"DOCS_TOKEN": "tok-123456"})
     assert out.returncode == 0, out.stderr
     rows = {r["name"]: r for r in json.loads(out.stdout)}
-    assert list(rows) == ["local", "docs", "off"]
+    assert list(rows) == ["docs", "local", "off"]  # sorted by name, as Codex lists them
     for row in rows.values():
         for key in ("name", "enabled", "disabled_reason", "transport", "startup_timeout_sec",
                     "tool_timeout_sec", "auth_status", "auth", "source"):
@@ -110,7 +110,7 @@ def test_broken_file_reports_line_and_keeps_other_layers(tmp_path: Path) -> None
     out = mcpdeck(home, project, "list", "--json", "--offline")
     assert out.returncode == 2
     names = [r["name"] for r in json.loads(out.stdout)]
-    assert names == ["local", "docs", "off"]
+    assert names == ["docs", "local", "off"]
     first = out.stderr.strip().splitlines()[0]
     assert f"{project / '.codex' / 'config.toml'}:1" in first
 

@@ -9,10 +9,8 @@ import time
 from mcpdeck.tui.screens.main import MainScreen
 from mcpdeck.tui.widgets.server_table import ServerTable
 
-from tests.loopback import serve
-from tests.status.servers import slow_app
-
 from .conftest import World, build, settle
+from .slow_server import slow_server
 
 SERVERS = 100
 MAX_LAG_SEC = 0.050
@@ -39,7 +37,7 @@ class LagMeter:
 
 
 async def test_loop_never_blocked_while_100_probes_run(world: World) -> None:
-    with serve(slow_app(0.05)) as base:
+    with slow_server(0.2) as base:
         world.write_user(
             "".join(f'[mcp_servers.s{i:03d}]\nurl = "{base}/mcp{i}"\n\n' for i in range(SERVERS))
         )

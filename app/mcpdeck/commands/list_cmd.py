@@ -67,11 +67,16 @@ def _report_problems(loaded: LoadedConfig) -> int:
 def run(args: argparse.Namespace) -> int:
     loaded, statuses = collect(args)
     if args.json:
-        rows = [server_json(s, statuses[n]) for n, s in loaded.servers.items()]
+        rows = [server_json(s, statuses[s.name]) for s in _by_name(loaded)]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
         _print_tables(loaded, statuses)
     return _report_problems(loaded)
+
+
+def _by_name(loaded: LoadedConfig) -> list[ServerConfig]:
+    """Sorted by name, as Codex lists them, so the two tools' outputs line up."""
+    return sorted(loaded.servers.values(), key=lambda s: s.name)
 
 
 def _source_badge(server: ServerConfig) -> str:
@@ -109,9 +114,10 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
         glyph, colour, word = _GLYPH[st.auth_status]
         return f"[{colour}]{glyph} {word}[/]\n[dim]{escape(st.auth.detail)}[/]"
 
-    stdio = [s for s in loaded.servers.values() if s.transport == "stdio"]
-    http = [s for s in loaded.servers.values() if s.transport == "streamable_http"]
-    broken = [s for s in loaded.servers.values() if s.transport is None]
+    ordered = _by_name(loaded)
+    stdio = [s for s in ordered if s.transport == "stdio"]
+    http = [s for s in ordered if s.transport == "streamable_http"]
+    broken = [s for s in ordered if s.transport is None]
     if stdio:
         table = Table(title="stdio servers", title_justify="left", expand=False)
         for col in ("Name", "Command", "Args", "Env", "Cwd", "Status", "Auth", "Source"):

@@ -46,7 +46,8 @@ class CredentialLookup(Protocol):
 def _config_value(server: ServerConfig, key: str) -> Any:
     head, _, rest = key.partition(".")
     if head in ("env", "http_headers"):
-        return _MASK  # values may be secrets; names are enough to diagnose
+        # Values may be secrets; names are enough to diagnose.
+        return _MASK if rest else dict.fromkeys(getattr(server, head), _MASK)
     if head == "env_http_headers" and rest:
         return server.env_http_headers.get(rest)
     if head == "oauth" and rest:

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mcpdeck.tui.errors import one_line
@@ -30,7 +30,6 @@ WATCH_INTERVAL_SEC = 2.0
 
 class MainScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "diagnose", "Diagnose", show=False, id="main.diagnose_enter"),
         Binding("v", "diagnose", "Diagnose", id="main.diagnose"),
         Binding("l", "login", "Login", id="main.login"),
         Binding("o", "logout", "Logout", id="main.logout"),
@@ -57,6 +56,7 @@ class MainScreen(Screen[None]):
         self.filter_text = ""
         self._fingerprint: tuple[Any, ...] | None = None
         self._worker_server: dict[Worker[Any], str] = {}
+        self._binding_signature: tuple[bool, bool] | None = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -67,6 +67,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield Input(placeholder="filter: name, transport, source, status", id="filter")
+                yield Static(id="servers-header")
                 yield ServerTable(id="servers")
             yield AuthPanel(self.app.scrub, id="auth")
         yield Footer()
@@ -115,10 +116,11 @@ class MainScreen(Screen[None]):
     def _render_all(self) -> None:
         now = self._now()
         self.table.show_rows(self._visible_rows(), now)
+        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
         self._render_banner()
         self._render_empty()
         self._render_panel()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     def _render_banner(self) -> None:
         banner = self.query_one("#banner", Static)
@@ -285,12 +287,24 @@ class MainScreen(Screen[None]):
             self._worker_server.pop(event.worker, None)
         self.app.report_failure(event)
 
-    @on(DataTable.RowHighlighted)
+    @on(ServerTable.Highlighted)
     def _row_highlighted(self) -> None:
         self._render_panel()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
-    @on(DataTable.RowSelected)
+    def _refresh_bindings_if_changed(self) -> None:
+        """The Footer rebuilds itself on refresh_bindings (costly): only when availability moved."""
+        server = self.selected
+        signature = (server is not None, server is not None and self._can_log_in(server))
+        if signature != self._binding_signature:
+            self._binding_signature = signature
+            self.refresh_bindings()
+
+    @staticmethod
+    def _can_log_in(server: ServerConfig) -> bool:
+        return server.transport == "streamable_http" and server.valid
+
+    @on(ServerTable.Selected)
     def _row_selected(self) -> None:
         self.action_diagnose()
 
@@ -317,16 +331,13 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         server = self.selected
         if action in ("login", "logout"):
-            return server is not None and server.transport == "streamable_http" and server.valid or None
+            return (server is not None and self._can_log_in(server)) or None
         if action in ("diagnose", "remove", "toggle_enabled", "reprobe"):
             return server is not None or None
         return True
 
     def action_cursor(self, delta: int) -> None:
-        if delta > 0:
-            self.table.action_cursor_down()
-        else:
-            self.table.action_cursor_up()
+        self.table.action_cursor(delta)
 
     def action_filter(self) -> None:
         flt = self.query_one("#filter", Input)
@@ -496,8 +507,4 @@ class MainScreen(Screen[None]):
         self.post_message(ConfigLoaded(loaded))
 
     def _select(self, name: str) -> None:
-        def move() -> None:
-            if name in self.table.rows:
-                self.table.move_cursor(row=self.table.get_row_index(name))
-
-        self.call_after_refresh(move)
+        self.call_after_refresh(self.table.move_to, name)

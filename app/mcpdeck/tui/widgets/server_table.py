@@ -1,26 +1,38 @@
-"""The server list: one row per configured server, updated cell by cell as results arrive."""
+"""The server list: one line per server, each line rendered once and cached until it changes.
+
+A DataTable re-renders every visible cell whenever any cell changes; with a hundred status
+results arriving in a burst that costs tens of milliseconds per frame. Here a result redraws
+its own line only (the line API), so keys stay answered while probes stream in.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
-from textual.widgets import DataTable
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from mcpdeck.config.model import ServerConfig
 from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, time_left, transport_word
 from mcpdeck.tui.model import Probe
-from mcpdeck.tui.widgets.look import themed
+from mcpdeck.tui.widgets.look import theme_color
 
-# (key, label, fixed width or None): cells that change later get a width fitting every value.
-COLUMNS = (
-    ("name", "Name", None),
-    ("transport", "Transport", None),
-    ("source", "Source", 19),
-    ("enabled", "Enabled", None),
-    ("auth", "Auth", max(len(g) + 1 + len(w) for g, w, _ in STATUS_LOOK.values())),
-    ("expires", "Expires in", 11),
-    ("tools", "Tools", 5),
+# (key, label, width)
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("name", "Name", 0),  # sized to the longest name
+    ("transport", "Transport", 10),
+    ("source", "Source", 20),
+    ("enabled", "Enabled", 8),
+    ("auth", "Auth", 2 + max(len(g) + 1 + len(w) for g, w, _ in STATUS_LOOK.values())),
+    ("expires", "Expires in", 12),
+    ("tools", "Tools", 6),
 )
 
 
@@ -32,71 +44,221 @@ class RowState:
     tool_count: int | None = None
 
 
-class ServerTable(DataTable[Text | str]):
-    """Rows keyed by server name."""
+Cell = tuple[str, str | None, bool]  # text, theme variable, bold
+
+
+class ServerTable(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "edge(-1)", "First", show=False),
+        Binding("end", "edge(1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    COMPONENT_CLASSES = {"server-table--cursor", "server-table--cursor-blurred"}
+    DEFAULT_CSS = """
+    ServerTable > .server-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    ServerTable > .server-table--cursor-blurred {
+        background: $block-cursor-blurred-background;
+    }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, name: str | None) -> None:
+            super().__init__()
+            self.name = name
+
+    class Selected(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._rows: list[RowState] = []
+        self._index: dict[str, int] = {}
+        self._cells: dict[str, list[Cell]] = {}
+        self._strips: dict[tuple[str, bool, bool], Strip] = {}
+        self._name_width = 8
+        self._now = 0.0
 
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+    # -- what tests and the screen read ---------------------------------------------------
+
+    @property
+    def rows(self) -> dict[str, RowState]:
+        return {r.server.name: r for r in self._rows}
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
 
     @property
     def selected_name(self) -> str | None:
-        if self.row_count == 0:
+        if not self._rows:
             return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return row_key.value
+        return self._rows[min(self.cursor, len(self._rows) - 1)].server.name
+
+    def get_cell(self, name: str, column: str) -> str:
+        keys = [k for k, _, _ in COLUMNS]
+        return self._cells[name][keys.index(column)][0]
+
+    def header_text(self) -> str:
+        return "".join(label.ljust(w)[:w] for _, label, w in self._widths())
+
+    # -- updates ----------------------------------------------------------------------------
 
     def show_rows(self, rows: list[RowState], now: float) -> None:
         """Replace every row, keeping the cursor on the same server when it is still listed."""
         keep = self.selected_name
-        self.clear()
-        for row in rows:
-            self.add_row(*self._cells(row, now), key=row.server.name)
-        if keep is not None:
-            names = [r.server.name for r in rows]
-            if keep in names:
-                self.move_cursor(row=names.index(keep))
+        self._now = now
+        self._rows = list(rows)
+        self._index = {r.server.name: i for i, r in enumerate(self._rows)}
+        self._name_width = max([len(r.server.name) for r in self._rows] + [6]) + 2
+        self._cells = {r.server.name: self._make_cells(r, now) for r in self._rows}
+        self._strips.clear()
+        self.virtual_size = Size(self._total_width(), len(self._rows))
+        target = self._index.get(keep, 0) if keep is not None else 0
+        self.set_reactive(ServerTable.cursor, min(target, max(len(self._rows) - 1, 0)))
+        self.refresh()
+        self.post_message(self.Highlighted(self.selected_name))
 
     def update_row(self, row: RowState, now: float) -> None:
         name = row.server.name
-        if name not in self.rows:
+        index = self._index.get(name)
+        if index is None:
             return
-        for (key, _, _), value in zip(COLUMNS, self._cells(row, now), strict=True):
-            self.update_cell(name, key, value, update_width=key == "name")
+        cells = self._make_cells(row, now)
+        if cells != self._cells.get(name):
+            self._cells[name] = cells
+            self._forget(name)
+            self.refresh_line(index)
 
     def tick(self, rows: list[RowState], now: float) -> None:
-        """Only the countdown column changes with time."""
+        """Only the countdown column changes with time: redraw the lines whose text changed."""
         for row in rows:
-            if row.server.name in self.rows:
-                self.update_cell(row.server.name, "expires", self._expires(row, now))
+            self.update_row(row, now)
 
-    def _cells(self, row: RowState, now: float) -> list[Text | str]:
-        server = self.app
+    def move_to(self, name: str) -> None:
+        if name in self._index:
+            self.cursor = self._index[name]
+
+    def _forget(self, name: str) -> None:
+        for key in [k for k in self._strips if k[0] == name]:
+            del self._strips[key]
+
+    # -- cells ------------------------------------------------------------------------------
+
+    def _make_cells(self, row: RowState, now: float) -> list[Cell]:
         s = row.server
         badge, badge_var = source_badge(s)
         key = status_key(s, row.probe, row.checking)
         glyph, word, var = STATUS_LOOK[key]
-        enabled = themed(server, "yes", "success") if s.enabled else themed(server, "no", "warning")
-        tools = "" if row.tool_count is None else str(row.tool_count)
+        expires, expires_var = self._expires(row, now)
         return [
-            Text(s.name, style="bold", end=""),
-            transport_word(s),
-            themed(server, badge, badge_var),
-            enabled,
-            themed(server, f"{glyph} {word}", var),
-            self._expires(row, now),
-            tools,
+            (s.name, None, True),
+            (transport_word(s), None, False),
+            (badge, badge_var, False),
+            ("yes", "success", False) if s.enabled else ("no", "warning", False),
+            (f"{glyph} {word}", var, False),
+            (expires, expires_var, False),
+            ("" if row.tool_count is None else str(row.tool_count), None, False),
         ]
 
-    def _expires(self, row: RowState, now: float) -> Text | str:
+    @staticmethod
+    def _expires(row: RowState, now: float) -> tuple[str, str | None]:
         probe = row.probe
         if probe is None or probe.expires_at is None or probe.auth_status != "authenticated":
-            return ""
+            return "", None
         left = probe.expires_at - now
         if left <= 0:
-            word = "refresh due" if probe.refreshable else "expired"
-            return themed(self.app, word, "warning")
-        return themed(self.app, time_left(left), "warning" if left < 60 else "foreground")
+            return ("refresh due" if probe.refreshable else "expired"), "warning"
+        return time_left(left), ("warning" if left < 60 else None)
+
+    def _widths(self) -> list[tuple[str, str, int]]:
+        return [(k, label, w or self._name_width) for k, label, w in COLUMNS]
+
+    def _total_width(self) -> int:
+        return sum(w for _, _, w in self._widths())
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _style(self, variable: str | None, bold: bool, base: Style) -> Style:
+        return base + Style(color=theme_color(self.app, variable), bold=bold or None)
+
+    def _strip(self, name: str, cursor: bool) -> Strip:
+        focused = self.has_focus
+        key = (name, cursor, focused)
+        strip = self._strips.get(key)
+        if strip is None:
+            if cursor:
+                component = "server-table--cursor" if focused else "server-table--cursor-blurred"
+                base = self.get_component_rich_style(component)
+            else:
+                base = self.rich_style
+            segments = [Segment(" ", base)]
+            for (text, variable, bold), (_, _, width) in zip(
+                self._cells[name], self._widths(), strict=True
+            ):
+                cell = text if len(text) < width else text[: max(width - 2, 0)] + "… "
+                style = base if cursor else self._style(variable, bold, base)
+                segments.append(Segment(cell.ljust(width), style))
+            strip = Strip(segments).simplify()
+            self._strips[key] = strip
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.scrollable_content_region.width
+        if index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        name = self._rows[index].server.name
+        strip = self._strip(name, index == self.cursor)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    # -- cursor -----------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
+        self.post_message(self.Highlighted(self.selected_name))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(self.scrollable_content_region.height - 1, 1)
+
+    def action_edge(self, direction: int) -> None:
+        self.cursor = 0 if direction < 0 else len(self._rows) - 1
+
+    def action_select(self) -> None:
+        name = self.selected_name
+        if name is not None:
+            self.post_message(self.Selected(name))
+
+    def on_click(self, event: Click) -> None:
+        index = event.y + self.scroll_offset.y
+        if 0 <= index < len(self._rows):
+            if index == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.cursor = index
