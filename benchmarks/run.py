@@ -603,6 +603,26 @@ def import_profile(work: Path) -> list[tuple[str, float]] | str:
     return sorted(totals.items(), key=lambda kv: kv[1], reverse=True)[:12]
 
 
+def floors(runs: int) -> list[tuple[str, float]]:
+    """What a Python CLI pays before its own code: the interpreter, then asyncio and httpx."""
+    out = []
+    for label, code in (
+        ("`python -c pass` (the venv's interpreter)", "pass"),
+        ("`python -c 'import asyncio'`", "import asyncio"),
+        (
+            "`python -c 'import httpx; httpx.AsyncClient()'` (an SSL context)",
+            "import httpx; httpx.AsyncClient()",
+        ),
+    ):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=False)
+            times.append(time.perf_counter() - start)
+        out.append((label, statistics.median(times)))
+    return out
+
+
 def forbidden_modules(work: Path) -> str:
     wl = workloads.Workload(work / "list-100", 100)
     code = (
@@ -802,6 +822,9 @@ def write_report(path: Path, ctx: dict[str, Any], rows: list[Row]) -> None:
             f"Heavy modules loaded by `list --json --offline`: {ctx['forbidden']} "
             "(the contract forbids textual, mcp and authlib)."
         )
+    if ctx.get("floors"):
+        out += ["", "Floors on this machine (median):", ""]
+        out += [f"- {label}: {fmt_s(sec)}" for label, sec in ctx["floors"]]
     out += ["", "## What each tool does in each measurement", "", *METHOD, ""]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
@@ -865,7 +888,11 @@ METHOD = [
     "(scopes, oauth_resource) and 10% disabled, with startup/tool timeouts on some. The OAuth "
     "ones point at a loopback port nothing listens on, so Codex's probes (and mcpdeck's, in the "
     "probing row) fail at once with a refused connection: no waiting, no internet. "
-    "`mcpdeck list --json --offline` makes no network request at all.",
+    "`mcpdeck list --json --offline` makes no network request at all. With probing, Codex "
+    "probes 30% of the servers (it does not count an `Authorization` header taken from "
+    "`env_http_headers` as a bearer token, so it probes those too — with a public host name "
+    "that costs it a DNS lookup, seen as 2.5 s resolver timeouts here, hence loopback URLs "
+    "everywhere), mcpdeck 20%.",
     "- **status row**: 100 servers on 100 loopback ports of one uvicorn process "
     "(benchmarks/servers.py); every HTTP response is delayed 200 ms. Each port is its own "
     "protected resource and authorization server (401 + `WWW-Authenticate resource_metadata`, "
@@ -875,6 +902,11 @@ METHOD = [
     "discovery, dynamic client registration, PKCE authorization (the browser script follows the "
     "redirect into the tool's loopback callback) and the token exchange, and store the result "
     "in a file.",
+    "- **doctor row** (issue 4's budget; mcpdeck alone): 20 MCP servers without "
+    "authentication on 20 loopback ports, each delaying every response by 0.05 s (first) to "
+    "0.5 s (last). `mcpdeck doctor doc-19 --json` (the slowest alone) against `mcpdeck doctor "
+    "--json` (all 20): when the servers really run concurrently the second takes at most 20% "
+    "longer.",
     "- **TUI row**: `benchmarks/tui_probe.py` starts the app from `mcpdeck.tui.app.make_app` in "
     "Textual's headless `run_test` in a new process (everything real except the terminal "
     "writes) on the 100 slow servers; first paint = first screen update whose table holds all "
@@ -956,6 +988,7 @@ def main(argv: list[str]) -> int:
                 100,
             )
         imports = import_profile(work)
+        floor = floors(args.runs)
         forbidden = forbidden_modules(work)
     finally:
         farm.stop()
@@ -975,6 +1008,7 @@ def main(argv: list[str]) -> int:
         "codex_path": str(codex.relative_to(ROOT)) if codex.is_relative_to(ROOT) else str(codex),
         "imports": imports,
         "forbidden": forbidden,
+        "floors": floor,
     }
     write_report(args.out, ctx, rows)
     print(f"[bench] wrote {args.out} in {ctx['elapsed']:.0f} s", flush=True)

@@ -55,12 +55,23 @@ def build_app(codex_home: Path, cwd: Path) -> Any:
 
 
 def _table(app: Any) -> Any:
+    """The main server list: ``#servers`` (whatever widget it is), else the first DataTable."""
     from textual.widgets import DataTable
 
-    try:
-        return app.screen.query(DataTable).first()
-    except Exception:
-        return None
+    for selector in ("#servers", DataTable):
+        try:
+            return app.screen.query(selector).first()
+        except Exception:
+            continue
+    return None
+
+
+def _cursor(table: Any) -> int | None:
+    for attr in ("cursor_row", "cursor"):
+        value = getattr(table, attr, None)
+        if isinstance(value, int):
+            return value
+    return None
 
 
 async def measure(codex_home: Path, cwd: Path, servers: int, presses: int) -> dict[str, Any]:
@@ -76,8 +87,8 @@ async def measure(codex_home: Path, cwd: Path, servers: int, presses: int) -> di
         if renderable is None:
             return
         table = _table(app)
-        rows = table.row_count if table is not None else 0
-        cursor = table.cursor_row if table is not None else None
+        rows = getattr(table, "row_count", 0) if table is not None else 0
+        cursor = _cursor(table) if table is not None else None
         displays.append((time.monotonic_ns(), rows, cursor))
         display_event.set()
 
@@ -100,7 +111,7 @@ async def measure(codex_home: Path, cwd: Path, servers: int, presses: int) -> di
         pending: list[int] = []
         for n in range(presses):
             key = "down" if n % 2 == 0 else "up"
-            before = table.cursor_row
+            before = _cursor(table)
             pending.append(_pending(app))
             display_event.clear()
             start = time.monotonic_ns()

@@ -144,3 +144,22 @@ def make(root: Path, text: str, servers: int) -> Workload:
     workload.home.mkdir(parents=True, exist_ok=True)
     workload.config.write_text(text, encoding="utf-8")
     return workload
+
+
+def main(argv: list[str]) -> int:
+    """``workloads.py PORTS_FILE GROUP DIR``: a config for one group of running servers.py ports."""
+    import sys
+
+    if len(argv) != 3:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    ports = json.loads(Path(argv[0]).read_text())[argv[1]]
+    workload = make(Path(argv[2]), oauth_servers_config(ports), len(ports))
+    print(f"CODEX_HOME={workload.codex_home}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

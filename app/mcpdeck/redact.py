@@ -35,8 +35,16 @@ _SENSITIVE_KEYS = (
 _SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # Authorization: Bearer xyz / Basic xyz
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}"), r"\1 " + MASK),
+    # Authorization: Bearer xyz / Basic xyz. The value must look like a credential (a digit,
+    # mixed case, or inner token punctuation), so prose such as "a static bearer token" stays readable.
+    (
+        re.compile(
+            r"\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+"
+            r"(?=[A-Za-z0-9._~+/=-]*(?:[0-9]|[a-z][A-Z]|[._~+/=-][A-Za-z0-9]))"
+            r"[A-Za-z0-9._~+/=-]{5,}[A-Za-z0-9_~+/=-]"
+        ),
+        r"\1 " + MASK,
+    ),
     # "access_token": "…" in JSON
     (
         re.compile(r'(?i)("(?:' + "|".join(_SENSITIVE_KEYS) + r')"\s*:\s*)"[^"]*"'),

@@ -315,3 +315,22 @@ def test_open_group_serves_mcp_without_authentication(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_tui_probe_reports_paint_and_key_times(farm: dict[str, list[int]], tmp_path: Path) -> None:
+    wl = workloads.make(tmp_path / "tui", workloads.oauth_servers_config(farm["slow"]), 3)
+    env = dict(os.environ, CODEX_HOME=str(wl.codex_home), HOME=str(wl.home))
+    env["BENCH_SPAWN_NS"] = str(time.monotonic_ns())
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "tui_probe.py"), str(wl.codex_home), str(wl.root), "3", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["servers"] == 3
+    assert 0 < result["any_paint_s"] <= result["first_paint_s"]
+    assert len(result["key_ms"]) == 2 and all(k > 0 for k in result["key_ms"])
+    assert result["exited_s"] >= result["keys_done_s"]

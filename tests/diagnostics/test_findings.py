@@ -142,6 +142,8 @@ async def test_bearer_env_var_unset(tmp_path: Path, protected: str) -> None:
     report = await run(tmp_path, text, "b", env={})
     assert "bearer_env_unset" in ids(report)
     assert report.env.missing == ["B_TOKEN"]
+    # Words like "bearer token" look like a credential to redact(): the message avoids them.
+    assert "redacted" not in finding(report, "bearer_env_unset").to_json()["message"]
 
 
 async def test_timeout_suggests_a_startup_timeout_edit(tmp_path: Path) -> None:
@@ -363,3 +365,64 @@ async def test_diagnose_all_keeps_config_order_and_refuses_unknown_names(
     assert [r.name for r in reports] == ["b_cat", "a_web"]
     with pytest.raises(UsageError):
         await diagnose_all(loaded, MemoryStore(), ["nope"])
+
+
+async def test_expired_token_whose_refresh_is_refused_for_its_resource(tmp_path: Path) -> None:
+    # The refresh of an expired token answers invalid_target: the resource is the problem,
+    # not a revoked grant.
+    with world(refresh_error="invalid_target") as w:
+        tokens = _mint(w, ["read"])
+        store = MemoryStore()
+        loaded = write_config(tmp_path, f'[mcp_servers.o]\nurl = "{w.mcp_url}"\n')
+        store_record(
+            store,
+            loaded,
+            "o",
+            w.mcp_url,
+            tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            issuer=w.issuer,
+            token_endpoint=w.issuer + "/token",
+            resource=w.mcp_url,
+            expires_at=time.time() - 60,
+        )
+        report = await diagnose(loaded.servers["o"], loaded, store)
+        assert len(w.recorded.refreshes()) == 1
+    assert "resource_required" in ids(report)
+    assert "token_revoked" not in ids(report)
+    refresh = [e for e in report.log if e["step"] == "refresh" and e["status"] == "fail"]
+    assert refresh and refresh[0]["data"]["error"] == "invalid_target"
+    dumped = json.dumps(report.to_json())
+    assert tokens["access_token"] not in dumped and tokens["refresh_token"] not in dumped
+
+
+async def test_opaque_token_requested_for_another_resource(tmp_path: Path) -> None:
+    with world() as w:
+        other = w.as_base + "/another-mcp"
+        tokens = w._issue(["read"], other)  # what the AS issues when asked for `other`
+        store = MemoryStore()
+        text = f'[mcp_servers.o]\nurl = "{w.mcp_url}"\noauth_resource = "{other}"\n'
+        loaded = write_config(tmp_path, text)
+        store_record(
+            store,
+            loaded,
+            "o",
+            w.mcp_url,
+            tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            issuer=w.issuer,
+            token_endpoint=w.issuer + "/token",
+            resource=other,
+        )
+        report = await diagnose(loaded.servers["o"], loaded, store)
+    f = finding(report, "token_audience")
+    assert f.severity == "error" and other in f.message and w.mcp_url in f.message
+    assert f.edit == {
+        "op": "unset",
+        "file": str(tmp_path / "config.toml"),
+        "server": "o",
+        "key": "oauth_resource",
+    }
+    assert "token_revoked" not in ids(report)
+    assert "revoked" not in report.auth.detail
+    assert report.status == "error"

@@ -51,6 +51,7 @@ class Options:
     issue_refresh: bool = True
     rotate_refresh: bool = True
     refresh_delay: float = 0.0
+    refresh_error: str | None = None  # refresh grant → 400 with this OAuth error code
     granted_scopes: list[str] | None = None  # default: what was requested
 
 
@@ -185,6 +186,8 @@ class World:
             if f.get("grant_type") == "refresh_token":
                 if self.options.refresh_delay:
                     await asyncio.sleep(self.options.refresh_delay)
+                if self.options.refresh_error:
+                    return _error(self.options.refresh_error, "refused by the test world")
                 with self._lock:
                     held = self.refresh_tokens.get(f.get("refresh_token", ""))
                     if held is None or held.get("revoked"):

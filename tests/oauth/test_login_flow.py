@@ -67,10 +67,22 @@ async def test_configured_oauth_resource_replaces_the_default_never_two(
 ) -> None:
     with world() as w:
         server = http_server("docs", w.mcp_url, oauth_resource="https://api.example.com/")
-        record, *_ = await _login(w, tmp_path, store, server=server)
+        record, trace, *_ = await _login(w, tmp_path, store, server=server)
         assert record.resource == "https://api.example.com/"
         assert query(w.recorded.authorize[0])["resource"] == ["https://api.example.com/"]
         assert query(w.recorded.token[0])["resource"] == ["https://api.example.com/"]
+        # The override differs from the server's PRM resource: the login says so.
+        notes = [e for e in trace.events if e.data.get("server_resource") == w.mcp_url]
+        assert notes and "oauth_resource" in notes[0].summary
+
+
+async def test_no_resource_note_when_the_override_names_the_server(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    with world() as w:
+        server = http_server("docs", w.mcp_url, oauth_resource=w.mcp_url + "/")
+        _, trace, *_ = await _login(w, tmp_path, store, server=server)
+        assert not [e for e in trace.events if "server_resource" in e.data]
 
 
 async def test_pkce_support_missing_refuses_login(tmp_path: Path, store: MemoryStore) -> None:

@@ -138,3 +138,51 @@ def test_two_processes_refreshing_at_once_send_one_refresh_request(tmp_path: Pat
         assert digests == {
             "token-sha256:" + hashlib.sha256(stored.access_token.encode()).hexdigest()
         }
+
+
+async def test_a_failed_refresh_of_an_expired_token_keeps_its_oauth_error(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    with world(access_lifetime=30) as w:
+        _, server, loaded = await _logged_in(w, tmp_path, store)
+        key = key_for(loaded, server)
+        record = store.load(key)
+        record.expires_at = 0.0  # expired: a refresh is the only way to a token
+        store.save(key, record)
+        w.options.refresh_error = "invalid_target"
+        trace = FlowTrace()
+        provider = TokenProvider(server, loaded, store, trace=trace)
+        assert await provider.bearer() is None
+        assert provider.last_error is not None
+        assert provider.last_error_code == "invalid_target"
+        failed = [e for e in trace.events if e.step == "refresh" and e.status == "fail"]
+        assert failed and all(e.data.get("error") == "invalid_target" for e in failed)
+        # Not invalid_grant: the record stays usable for a login with a corrected resource.
+        assert store.load(key).unusable_reason is None
+
+
+async def test_a_failed_refresh_after_401_keeps_its_oauth_error(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    with world() as w:
+        old, server, loaded = await _logged_in(w, tmp_path, store)
+        w.options.refresh_error = "invalid_target"
+        trace = FlowTrace()
+        provider = TokenProvider(server, loaded, store, trace=trace)
+        assert await provider.bearer() == old.access_token
+        assert await provider.on_unauthorized(w.challenge()) is None
+        assert provider.last_error_code == "invalid_target"
+        assert any(
+            e.step == "refresh" and e.data.get("error") == "invalid_target" for e in trace.events
+        )
+
+
+async def test_a_rejected_refresh_token_is_reported_as_invalid_grant(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    with world(access_lifetime=30) as w:
+        _, server, loaded = await _logged_in(w, tmp_path, store)
+        w.refresh_tokens.clear()
+        provider = TokenProvider(server, loaded, store)
+        assert await provider.bearer() is None
+        assert provider.last_error_code == "invalid_grant"

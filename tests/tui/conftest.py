@@ -104,3 +104,35 @@ async def settle(pilot, app: McpdeckApp) -> None:  # type: ignore[no-untyped-def
         # A failed worker is part of some tests; its error is shown by the app, not raised here.
         await asyncio.gather(*(w.wait() for w in workers), return_exceptions=True)
         await pilot.pause()
+
+
+# The demo world (another helper's fixtures), imported so these tests can request it.
+from tests.fixtures.demo import demo_world, demo_world_factory  # noqa: E402, F401
+
+
+async def follow_redirects(url: str) -> None:
+    """A 'browser' for the auto-approving demo authorization server: follow to the callback."""
+    import httpx
+
+    async with httpx.AsyncClient(follow_redirects=True, trust_env=False, timeout=10) as client:
+        await client.get(url)
+
+
+def demo_services(world, **kwargs):  # type: ignore[no-untyped-def]
+    env = {**os.environ, **world.env}
+    return Services(
+        world.codex_home,
+        world.project_dir,
+        env=env,
+        open_browser=False,
+        browser=follow_redirects,
+        **kwargs,
+    )
+
+
+def demo_scrub(world):  # type: ignore[no-untyped-def]
+    def scrub(text: str) -> str:
+        text = text.replace(str(world.root), "/demo")
+        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+
+    return scrub

@@ -10,7 +10,7 @@ from typing import Any
 
 from mcpdeck.config.model import LoadedConfig
 from mcpdeck.oauth.trace import FlowTrace
-from mcpdeck.tui.model import LoginOutcome
+from mcpdeck.tui.model import FindingView, ItemView, LoginOutcome, ReportView, ToolView, TraceLine
 from mcpdeck.tui.services import EventSink, Services
 
 AUTH_URL = "http://127.0.0.1:4444/authorize?response_type=code&client_id=demo&state=abc"
@@ -49,3 +49,78 @@ class PausedLoginServices(Services):
         self.stored = True
         trace.emit("stored", "ok", "credentials stored in file", store="file")
         return LoginOutcome(store="file", expires_at=None, granted_scopes=["read"])
+
+
+def sample_report(name: str) -> ReportView:
+    """A fixed doctor report, so the diagnostic tabs can be snapshotted byte for byte."""
+    return ReportView(
+        name=name,
+        overview=[
+            ("Status", "warning"),
+            ("Transport", "type=streamable_http, url=http://127.0.0.1:PORT/mcp"),
+            ("Defined in", "user layer, /w/home/config.toml"),
+            ("Trusted", "yes"),
+            ("Enabled", "yes"),
+            ("  url", "http://127.0.0.1:PORT/mcp   ← /w/home/config.toml:2"),
+            ("  enabled_tools", '["search", "restart"]   ← /w/home/config.toml:3'),
+            ("Server", "linear-demo 1.0"),
+            ("Protocol", "2025-06-18"),
+        ],
+        auth=[
+            ("Status", "authenticated"),
+            ("Detail", "logged in (credentials in file)"),
+            ("Store", "file"),
+            ("Scopes asked", "issues:read"),
+            ("Scopes granted", "issues:read"),
+            ("JWT aud (unverified)", "http://127.0.0.1:PORT/mcp"),
+        ],
+        discovery=[
+            TraceLine("probe", "info", "POST http://127.0.0.1:PORT/mcp → 401", 12),
+            TraceLine("discovery", "ok", "GET /.well-known/oauth-protected-resource/mcp → 200", 8),
+            TraceLine("discovery", "ok", "GET /.well-known/oauth-authorization-server → 200", 5),
+        ],
+        tools=[
+            ToolView(
+                "search",
+                True,
+                "Search issues by text.",
+                {
+                    "type": "object",
+                    "properties": {"query": {"type": "string"}},
+                    "required": ["query"],
+                },
+            ),
+            ToolView(
+                "create_issue", False, "Create an issue.", {"type": "object"}, "enabled_tools"
+            ),
+        ],
+        resources=[ItemView("readme", "demo://readme", "What this server is")],
+        templates=[ItemView("issue", "demo://issues/{id}", "One issue by id")],
+        prompts=[ItemView("triage", "issue_id", "Triage one issue")],
+        log=[
+            TraceLine("http", "ok", "POST http://127.0.0.1:PORT/mcp → 200 (initialize)", 9),
+            TraceLine("http", "ok", "POST http://127.0.0.1:PORT/mcp → 200 (tools/list)", 4),
+        ],
+        findings=[
+            FindingView(
+                "warning",
+                "enabled_tools names restart, which this server does not offer",
+                "remove it from enabled_tools",
+                {
+                    "op": "set",
+                    "file": "/w/home/config.toml",
+                    "server": name,
+                    "key": "enabled_tools",
+                    "value": ["search"],
+                },
+                "unknown_enabled_tool",
+                'set enabled_tools = ["search"] in [mcp_servers.linear] of /w/home/config.toml',
+            ),
+            FindingView("info", "the token expires in 2 min; it will be refreshed", ""),
+        ],
+    )
+
+
+class FixedReportServices(PausedLoginServices):
+    async def diagnose(self, loaded: LoadedConfig, name: str) -> ReportView:
+        return sample_report(name)

@@ -15,7 +15,6 @@ from mcpdeck.errors import McpdeckError
 from mcpdeck.tui.screens.login import LoginScreen
 from mcpdeck.tui.screens.main import MainScreen
 from mcpdeck.tui.widgets.timeline import Timeline
-
 from tests.loopback import refused_port
 
 from .conftest import World, build, settle
@@ -76,7 +75,9 @@ async def test_escape_cancels_the_login_and_stores_nothing(world: World) -> None
 
 async def test_a_failed_login_is_shown_in_words_and_remembered(world: World) -> None:
     world.write_user(remote_config())
-    svc = services(world, fail_with=McpdeckError("the browser returned access_denied", hint="try again"))
+    svc = services(
+        world, fail_with=McpdeckError("the browser returned access_denied", hint="try again")
+    )
     app = build(world, svc)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)

@@ -6,7 +6,6 @@ import tomllib
 
 from mcpdeck.tui.screens.add import AddServerScreen
 from mcpdeck.tui.widgets.server_table import ServerTable
-
 from tests.loopback import refused_port
 
 from .conftest import World, build, settle

@@ -84,7 +84,17 @@ def _when(ts: float | None) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # as written: startup_timeout_sec = 10
     return str(value)
+
+
+def _file_of(where: str) -> str:
+    return where.rsplit(":", 1)[0] if where.rsplit(":", 1)[-1].isdigit() else where
+
+
+# Most urgent first, in the closing summary and the "what to do" list.
+_STATUS_ORDER = ("error", "auth_required", "warning", "ok", "disabled")
 
 
 def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None:
@@ -129,16 +139,26 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
         # Config with provenance
         cfg = data["config"]
         where = f"{cfg['layer']} layer, {cfg['file']}" if cfg["file"] else "unknown file"
+        files = {_file_of(f["where"]): f.get("layer") for f in cfg["fields"] if f["where"]}
+        if cfg["file"] and len(files) > 1:
+            # Layers merge key by key: say so, or "project layer" hides the user file's keys.
+            where = ", then ".join(
+                f"{layer} layer {file}" if layer else file for file, layer in files.items()
+            )
         trust = "" if cfg["trusted"] else "  [yellow](project not trusted)[/]"
         node = tree.add(f"[bold]Config[/]  [dim]{esc(where)}[/]{trust}")
         table = Table(show_header=True, box=None, pad_edge=False)
         table.add_column("key", style="cyan")
         table.add_column("value", overflow="fold")
         table.add_column("written at", style="dim", overflow="fold")
+        # Each file named once (above); rows say which layer's line when the layers are distinct.
+        labelled = len(files) > 1 and len(set(files.values())) == len(files)
         for f in cfg["fields"]:
             written = f["where"] or ""
-            if cfg["file"] and written.startswith(cfg["file"] + ":"):
-                written = "line " + written[len(cfg["file"]) + 1 :]
+            file = _file_of(written)
+            if written != file and (file == cfg["file"] or labelled):
+                line = written[len(file) + 1 :]
+                written = f"{f['layer']}, line {line}" if labelled else f"line {line}"
             table.add_row(esc(f["key"]), esc(_value(f["value"])), esc(written))
         node.add(table)
         if transport.get("type") == "stdio":
@@ -181,7 +201,8 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
                 anode.add(f"JWT claims [dim](decoded without verification)[/]: {esc(shown)}")
         discovery = auth.get("discovery")
         if discovery:
-            dnode = anode.add(f"discovery: {esc(discovery['detail'])}")
+            same = discovery["detail"] == auth["detail"]  # said on the Auth line already
+            dnode = anode.add("discovery" + ("" if same else f": {esc(discovery['detail'])}"))
             for event in auth.get("chain", []):
                 mark = {"ok": "[green]✓[/]", "fail": "[red]✗[/]"}.get(event["status"], "·")
                 dnode.add(f"{mark} {esc(event['summary'])}")
@@ -282,5 +303,23 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
     counts: dict[str, int] = {}
     for report in reports:
         counts[report.status] = counts.get(report.status, 0) + 1
-    summary = ", ".join(f"{n} {_STATUS_WORDS[s]}" for s, n in counts.items())
+    summary = ", ".join(f"{counts[s]} {_STATUS_WORDS[s]}" for s in _STATUS_ORDER if counts.get(s))
     console.print(f"[bold]{len(reports)} server(s):[/] {esc(summary)}")
+    todo = [
+        (report.name, f)
+        for status in _STATUS_ORDER
+        for report in reports
+        if report.status == status
+        for f in report.findings
+        if f.severity in ("error", "warning") and f.fix
+    ]
+    if todo:
+        console.print("[bold]What to do[/] (most urgent first; details above):")
+        steps = Table.grid(padding=(0, 1))
+        steps.add_column(width=1)
+        steps.add_column(style="bold")
+        steps.add_column(overflow="fold")
+        for name, f in todo:
+            mark = "[red]✗[/]" if f.severity == "error" else "[yellow]![/]"
+            steps.add_row(mark, esc(name), esc(f.fix))
+        console.print(steps)

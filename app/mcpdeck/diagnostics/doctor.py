@@ -22,6 +22,7 @@ from mcpdeck.diagnostics.report import (
     ConfigSection,
     DiscoverySummary,
     EnvSection,
+    Finding,
     ServerReport,
     SessionSection,
     TokenFacts,
@@ -59,9 +60,17 @@ def _config_value(server: ServerConfig, key: str) -> Any:
 
 
 def config_section(server: ServerConfig) -> ConfigSection:
+    keys = list(server.provenance)
+    # A table ([…env]) and its entries both have a location: the entries say it all.
+    shown = [k for k in keys if not any(other.startswith(k + ".") for other in keys)]
     fields = [
-        ConfigField(key, _config_value(server, key), str(location))
-        for key, location in server.provenance.items()
+        ConfigField(
+            key,
+            _config_value(server, key),
+            str(server.provenance[key]),
+            server.provenance[key].layer,
+        )
+        for key in shown
     ]
     source = server.source
     return ConfigSection(
@@ -198,6 +207,7 @@ def _auth_status(
     found: tuple[CredentialRecord, str] | None,
     discovery: DiscoverySummary | None,
     session_error: SessionError | None,
+    findings: list[Finding],
 ) -> tuple[str, str]:
     if server.transport != "streamable_http" or not server.is_active:
         return "none", "stdio server" if server.transport == "stdio" else (
@@ -214,6 +224,13 @@ def _auth_status(
         if record.unusable_reason:
             return "oauth_available", f"stored credentials unusable: {record.unusable_reason}"
         if rejected:
+            why = {f.id: f for f in findings if f.severity == "error"}
+            if "token_audience" in why or "token_stale_resource" in why:
+                return "oauth_available", "stored token rejected (401): it is for another resource"
+            if "resource_required" in why:
+                return "oauth_available", (
+                    "stored token rejected (401); the refresh was refused for its resource"
+                )
             return "oauth_available", "stored token rejected by the server (401); log in again"
         if not record.usable():
             return "oauth_available", "expired; no refresh token"
@@ -233,7 +250,9 @@ async def _session(
     trace: FlowTrace,
     timeout: float | None,
     use_oauth: bool,
-) -> tuple[SessionSection, Inventory | None, SessionError | None]:
+) -> tuple[SessionSection, Inventory | None, SessionError | None, str | None]:
+    """The session's section, inventory and error, and the OAuth error code of a failed
+    refresh (the provider keeps it; a 401 alone does not say why)."""
     from mcpdeck.session.connect import open_session
     from mcpdeck.session.inventory import list_inventory
 
@@ -253,24 +272,34 @@ async def _session(
                 timings=session.timings,
                 exchanges=session.exchanges,
             )
-            return section, inventory, None
+            return section, inventory, None, _code(provider)
     except SessionError as err:
         return (
             SessionSection(ok=False, error=err.to_json(), exchanges=list(err.exchanges)),
             None,
             err,
+            _code(provider),
         )
     except Exception as exc:  # a bug or an SDK surprise: still a report, never a crash
         surprise = SessionError("protocol", f"{type(exc).__name__}: {exc}")
-        return SessionSection(ok=False, error=surprise.to_json()), None, surprise
+        return SessionSection(ok=False, error=surprise.to_json()), None, surprise, _code(provider)
 
 
-def _texts(events: Iterable[FlowEvent], err: SessionError | None) -> list[str]:
-    out = [e.summary for e in events]
-    out += [str(v) for e in events for v in e.data.values() if isinstance(v, str)]
-    if err is not None:
-        out += [err.message, err.auth_error or "", err.www_authenticate or ""]
-    return out
+def _code(provider: Any) -> str | None:
+    code = getattr(provider, "last_error_code", None) if provider is not None else None
+    return code if isinstance(code, str) else None
+
+
+def _oauth_errors(events: Iterable[FlowEvent], provider_code: str | None) -> list[str]:
+    """The OAuth error codes the token endpoint answered (refresh or token), oldest first."""
+    codes = [
+        e.data["error"]
+        for e in events
+        if e.step in ("refresh", "token") and isinstance(e.data.get("error"), str)
+    ]
+    if provider_code and provider_code not in codes:
+        codes.append(provider_code)
+    return codes
 
 
 async def diagnose(
@@ -313,16 +342,18 @@ async def diagnose(
         sess_task = _session(
             server, loaded, store, source_env, trace, timeout, use_oauth=found is not None
         )
-        discovery, (session, inventory, session_error) = await asyncio.gather(probe, sess_task)
+        discovery, (session, inventory, session_error, refresh_code) = await asyncio.gather(
+            probe, sess_task
+        )
     else:
         discovery = await probe
         session, inventory, session_error = SessionSection(ok=False, skipped=skip), None, None
+        refresh_code = None
 
     # The session may have refreshed the token: report what is stored now.
     if found is not None:
         found = await _locate(store, server, loaded) or found
     token = _token_facts(*found) if found is not None else None
-    status, detail = _auth_status(method, server, source_env, found, discovery, session_error)
     facts = Facts(
         server=server,
         loaded=loaded,
@@ -333,10 +364,13 @@ async def diagnose(
         discovery=discovery,
         record=found[0] if found else None,
         claims=token.jwt_claims_unverified if token else None,
-        texts=_texts([*trace.events, *chain.events], session_error),
+        oauth_errors=_oauth_errors(trace.events, refresh_code),
         effective_timeout=timeout,
     )
     findings = collect(facts)
+    status, detail = _auth_status(
+        method, server, source_env, found, discovery, session_error, findings
+    )
     return ServerReport(
         name=server.name,
         status=overall_status(findings, enabled=server.enabled),

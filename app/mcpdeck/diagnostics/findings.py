@@ -13,7 +13,7 @@ from typing import Any
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import CredentialRecord
 from mcpdeck.diagnostics.report import DiscoverySummary, Finding
-from mcpdeck.diagnostics.token_claims import audience_matches, audiences
+from mcpdeck.diagnostics.token_claims import audience_matches, audiences, covers
 from mcpdeck.session.environment import EnvCheck
 from mcpdeck.session.models import Inventory, SessionError
 
@@ -31,8 +31,9 @@ class Facts:
     discovery: DiscoverySummary | None = None
     record: CredentialRecord | None = None
     claims: dict[str, Any] | None = None
-    # every redacted text the run produced (trace summaries, errors): searched for OAuth errors
-    texts: list[str] = field(default_factory=list)
+    # OAuth error codes the authorization server answered during the run (refresh, token),
+    # oldest first: invalid_target, invalid_grant, …
+    oauth_errors: list[str] = field(default_factory=list)
     effective_timeout: float | None = None
 
 
@@ -128,7 +129,8 @@ def env_findings(facts: Facts) -> list[Finding]:
                 Finding(
                     "bearer_env_unset",
                     "error",
-                    f"{name} is not set: {facts.server.name} gets no bearer token",
+                    f"{name} is not set, so {facts.server.name} is sent no token "
+                    "(it is the server's bearer_token_env_var)",
                     fix=f"export {name}=… in the shell that starts Codex (or mcpdeck)",
                 )
             )
@@ -144,7 +146,23 @@ def env_findings(facts: Facts) -> list[Finding]:
     return out
 
 
-def _session_finding(facts: Facts, err: SessionError) -> list[Finding]:
+def _refresh_words(facts: Facts) -> str:
+    codes = [c for c in facts.oauth_errors if c != "invalid_target"]
+    if codes:
+        return f" and the refresh failed ({codes[-1]})"
+    if facts.record is not None and facts.record.refreshable:
+        return " and a refresh did not help"
+    return ""
+
+
+def _server_words(err: SessionError) -> str:
+    """The server's own explanation of a 401 (error_description of its challenge), if any."""
+    match = re.search(r'error_description="([^"]*)"', err.www_authenticate or "")
+    return f" (the server says: {match.group(1)})" if match and match.group(1) else ""
+
+
+def _session_finding(facts: Facts, err: SessionError, *, explained: bool) -> list[Finding]:
+    """The finding for a failed session; ``explained``: an auth finding already covers a 401."""
     server = facts.server
     name = server.name
     kind = err.kind
@@ -175,18 +193,21 @@ def _session_finding(facts: Facts, err: SessionError) -> list[Finding]:
                 Finding(
                     "bearer_rejected",
                     "error",
-                    f"{name} rejected the bearer token from {source} (401)",
+                    f"{name} rejected the token from {source} (401)",
                     fix=f"check the token in {source}",
                 )
             ]
         if facts.record is not None:
+            if explained:
+                return []  # the audience or resource finding says why, with its fix
             return [
                 Finding(
                     "token_revoked",
                     "error",
                     f"{name} answered 401 although a token is stored"
-                    + (" (refresh did not help)" if facts.record.refreshable else "")
-                    + ": it was revoked or expired",
+                    + _refresh_words(facts)
+                    + ": it was revoked or expired"
+                    + _server_words(err),
                     fix=f"log in again: mcpdeck login {name}",
                 )
             ]
@@ -250,40 +271,11 @@ def auth_findings(facts: Facts) -> list[Finding]:
                     fix=f"log in again: mcpdeck login {server.name}",
                 )
             )
-    if facts.claims is not None and server.url:
-        resources = [server.url]
-        if discovery and discovery.resource:
-            resources.append(discovery.resource)
-        if audience_matches(facts.claims, resources) is False:
-            target = (discovery.resource if discovery else None) or _canonical(server.url)
-            auds = ", ".join(audiences(facts.claims))
-            out.append(
-                Finding(
-                    "token_audience",
-                    "warning",
-                    f"the stored token's audience ({auds}, read without verification) "
-                    f"is not {server.name} ({target})",
-                    fix=f'set oauth_resource = "{target}" and log in again: '
-                    f"mcpdeck login {server.name}",
-                    edit=_set(facts, "oauth_resource", target)
-                    if server.oauth_resource != target
-                    else None,
-                )
-            )
-    if any("invalid_target" in text for text in facts.texts):
-        target = (discovery.resource if discovery else None) or _canonical(server.url or "")
-        out.append(
-            Finding(
-                "resource_required",
-                "error",
-                "the authorization server rejected the resource indicator (invalid_target)",
-                fix=f'set oauth_resource = "{target}" (the resource it expects), '
-                f"then mcpdeck login {server.name}",
-                edit=_set(facts, "oauth_resource", target)
-                if server.oauth_resource != target
-                else None,
-            )
-        )
+    audience = _audience_finding(facts)
+    if audience is not None:
+        out.append(audience)
+    if "invalid_target" in facts.oauth_errors:
+        out.append(_resource_finding(facts))
     if (
         discovery is not None
         and discovery.oauth
@@ -308,6 +300,122 @@ def auth_findings(facts: Facts) -> list[Finding]:
             )
         )
     return out
+
+
+def _expected_resource(facts: Facts) -> str:
+    """What this server's tokens must be for: its PRM ``resource``, else its canonical URL."""
+    discovery = facts.discovery
+    return (discovery.resource if discovery else None) or _canonical(facts.server.url or "")
+
+
+def _server_at(facts: Facts, resource: str) -> str | None:
+    """The other configured server whose URL ``resource`` is, to name it in a message."""
+    for other in facts.loaded.servers.values():
+        same = other.url is not None and _canonical(other.url) == _canonical(resource)
+        if same and other.name != facts.server.name:
+            return other.name
+    return None
+
+
+def _audience_finding(facts: Facts) -> Finding | None:
+    """The stored token is for another resource: from its JWT ``aud`` when it has one (what
+    the authorization server issued), else from the resource it was requested for."""
+    server, record, claims = facts.server, facts.record, facts.claims
+    if not server.url or record is None:
+        return None
+    expected = _expected_resource(facts)
+    resources = [server.url, expected]
+    requested = record.resource
+    if claims is not None and audience_matches(claims, resources) is False:
+        issued_for = ", ".join(audiences(claims))
+        how = "its audience, read from the token without verification"
+    elif claims is not None and audience_matches(claims, resources):
+        return None
+    elif requested and not any(covers(requested, r) for r in resources):
+        issued_for = requested
+        how = "the resource it was requested for"
+    else:
+        return None
+    owner = _server_at(facts, issued_for)
+    if owner is not None:
+        issued_for = f"{owner}'s resource {issued_for}"
+    name = server.name
+    rejected = facts.session_error is not None and facts.session_error.kind == "unauthorized"
+    message = f"the stored token is for {issued_for} ({how}), not for {name} ({expected})" + (
+        f": that is why {name} answers 401" if rejected else ""
+    )
+    configured = server.oauth_resource
+    login = f"mcpdeck login {name}"
+    edit: dict[str, Any] | None
+    if configured and not covers(configured, expected):
+        fix = (
+            f'remove oauth_resource = "{configured}" from [mcp_servers.{name}]: it names '
+            f"another resource, and without it mcpdeck asks for {expected}; "
+            f"then log in again ({login}) to get a token for {name}"
+        )
+        edit = _unset(facts, "oauth_resource")
+    elif requested and not any(covers(requested, r) for r in resources):
+        # The config is right now; the token comes from a login made before it was corrected.
+        return Finding(
+            "token_stale_resource",
+            "error" if rejected else "warning",
+            f"the stored token was requested for {issued_for} by an earlier login; "
+            f"{name} is {expected}" + (f": that is why {name} answers 401" if rejected else ""),
+            fix=f"log in again: {login} (the new token is requested for {expected})",
+        )
+    elif not configured:
+        fix = f'set oauth_resource = "{expected}" and log in again: {login}'
+        edit = _set(facts, "oauth_resource", expected)
+    else:
+        fix = (
+            f"log in again ({login}); if the new token is still for {issued_for}, the "
+            "authorization server ignores the resource indicator: ask its administrator"
+        )
+        edit = None
+    return Finding(
+        "token_audience", "error" if rejected else "warning", message, fix=fix, edit=edit
+    )
+
+
+def _resource_finding(facts: Facts) -> Finding:
+    """The authorization server refused the resource indicator (``invalid_target``)."""
+    server = facts.server
+    name = server.name
+    expected = _expected_resource(facts)
+    configured = server.oauth_resource
+    sent = configured or (facts.record.resource if facts.record else None)
+    login = f"mcpdeck login {name}"
+    edit: dict[str, Any] | None
+    if configured and not covers(configured, expected):
+        fix = (
+            f'remove oauth_resource = "{configured}" (then mcpdeck asks for {expected}, the '
+            f"resource {name} names), then log in again: {login}"
+        )
+        edit = _unset(facts, "oauth_resource")
+    elif sent is None or not covers(sent, expected):
+        fix = f'set oauth_resource = "{expected}" (the resource {name} names), then {login}'
+        edit = _set(facts, "oauth_resource", expected)
+    else:
+        fix = (
+            f"{expected} is what {name} names as its resource, and the authorization server "
+            "refuses it: set oauth_resource to the resource identifier the provider documents "
+            f"for this server, then {login}"
+        )
+        edit = _set(
+            facts,
+            "oauth_resource",
+            None,
+            needs_value="the resource identifier the provider documents for this server",
+        )
+    return Finding(
+        "resource_required",
+        "error",
+        "the authorization server refused the resource indicator"
+        + (f" {sent}" if sent else "")
+        + " (invalid_target)",
+        fix=fix,
+        edit=edit,
+    )
 
 
 def inventory_findings(facts: Facts) -> list[Finding]:
@@ -336,7 +444,9 @@ def inventory_findings(facts: Facts) -> list[Finding]:
                     if offered
                     else ""
                 ),
-                fix=f"correct the names in {key} or remove them",
+                fix=f"remove {', '.join(unknown)} from {key}, or correct the "
+                + ("name" if len(unknown) == 1 else "names")
+                + f" to tools {server.name} offers",
                 edit=edit,
             )
         )
@@ -351,12 +461,18 @@ def _canonical(url: str) -> str:
     return canonical_resource(url)
 
 
+# Auth findings that say why a stored token gets a 401 better than "revoked or expired".
+_EXPLAINS_401 = frozenset({"token_audience", "token_stale_resource", "resource_required"})
+
+
 def collect(facts: Facts) -> list[Finding]:
     """All findings, errors first."""
     out = config_findings(facts) + env_findings(facts)
+    auth = auth_findings(facts)
     if facts.session_error is not None:
-        out += _session_finding(facts, facts.session_error)
-    out += auth_findings(facts)
+        explained = any(f.id in _EXPLAINS_401 and f.severity == "error" for f in auth)
+        out += _session_finding(facts, facts.session_error, explained=explained)
+    out += auth
     out += inventory_findings(facts)
     if facts.server.required and facts.session_attempted and facts.session_error is not None:
         out.append(

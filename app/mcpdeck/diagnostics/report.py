@@ -12,7 +12,9 @@ Severity = Literal["error", "warning", "info"]
 ReportStatus = Literal["ok", "warning", "error", "auth_required", "disabled"]
 
 # Findings that a login fixes: `mcpdeck doctor` exits 3 when these are the only errors.
-AUTH_FINDINGS = frozenset({"login_required", "token_revoked", "token_unusable"})
+AUTH_FINDINGS = frozenset(
+    {"login_required", "token_revoked", "token_unusable", "token_stale_resource"}
+)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class ConfigField:
     key: str  # dotted: "url", "env.API_KEY", "oauth.client_id"
     value: Any  # secrets (env values, header values) shown as "*****"
     where: str | None  # "file:line"
+    layer: str | None = None  # "user" | "project": the layer that file belongs to
 
 
 @dataclass

@@ -45,17 +45,19 @@ def _norm(uri: str) -> str:
     return uri.rstrip("/").lower()
 
 
-def audience_matches(claims: dict[str, Any], resources: list[str]) -> bool | None:
-    """Whether ``aud`` names one of ``resources`` or a prefix of one (None: no audience).
+def covers(audience: str, resource: str) -> bool:
+    """Whether a token for ``audience`` is meant for ``resource``: the same URI, or a prefix.
 
     A prefix counts the way RFC 9728 matches a PRM resource: ``https://h/`` covers
     ``https://h/mcp``; ``https://h/other`` does not.
     """
-    auds = [_norm(a) for a in audiences(claims)]
+    aud, target = _norm(audience), _norm(resource)
+    return target == aud or target.startswith(aud + "/")
+
+
+def audience_matches(claims: dict[str, Any], resources: list[str]) -> bool | None:
+    """Whether ``aud`` names one of ``resources`` or a prefix of one (None: no audience)."""
+    auds = audiences(claims)
     if not auds:
         return None
-    for resource in (_norm(r) for r in resources if r):
-        for aud in auds:
-            if resource == aud or resource.startswith(aud + "/"):
-                return True
-    return False
+    return any(covers(aud, resource) for resource in resources if resource for aud in auds)

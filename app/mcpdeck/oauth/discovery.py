@@ -561,7 +561,8 @@ async def _discover_from(
     if challenge is None:
         raise DiscoveryError(
             f"{server_url} advertises no OAuth (no 401 challenge, no metadata)",
-            hint="the server may not need a login, or may need a bearer token",
+            hint="the server may not need a login, or may need a static token "
+            "(bearer_token_env_var)",
         )
     defaults = {
         "issuer": issuer,

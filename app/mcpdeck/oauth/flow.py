@@ -123,6 +123,18 @@ async def _login(
     require_secure(authorization_endpoint, "authorization endpoint")
     require_secure(token_endpoint, "token endpoint")
     resource = resource_for(server, discovery)
+    named = discovery.resource or canonical_resource(discovery.server_url)
+    if canonical_resource(resource) != canonical_resource(named):
+        # Allowed (some providers want another identifier), but the usual cause of a token the
+        # server then rejects: say it while the user is looking.
+        trace.emit(
+            "discovery",
+            "info",
+            f"config oauth_resource {resource} replaces the resource '{server.name}' names "
+            f"({named}); the token will be for {resource}",
+            resource=resource,
+            server_resource=named,
+        )
     challenge = discovery.challenge or bearer_challenge(www_authenticate)
     choice = choose_scopes(
         user=scopes, config=server.scopes, challenge=challenge, discovery=discovery

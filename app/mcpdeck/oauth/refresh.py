@@ -24,6 +24,12 @@ from mcpdeck.oauth.trace import FlowTrace
 UNUSABLE_REASON = "refresh token rejected; log in again"
 
 
+class RefreshRejected(AuthRequired):
+    """The authorization server rejected the refresh token (``invalid_grant``)."""
+
+    error = "invalid_grant"
+
+
 class RefreshStore(Protocol):
     def load(self, key: CredentialKey) -> CredentialRecord | None: ...
 
@@ -91,8 +97,13 @@ async def _refresh(
             marked = dataclasses.replace(record, unusable_reason=UNUSABLE_REASON)
             await asyncio.to_thread(store.save, key, marked)
             if trace:
-                trace.emit("refresh", "fail", f"refresh token rejected for '{key.server_name}'")
-            raise AuthRequired(
+                trace.emit(
+                    "refresh",
+                    "fail",
+                    f"refresh token rejected for '{key.server_name}'",
+                    error=exc.error,
+                )
+            raise RefreshRejected(
                 f"the refresh token of '{key.server_name}' was rejected",
                 hint=f"log in again: mcpdeck login {key.server_name}",
             ) from None

@@ -10,9 +10,9 @@ from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import ClientRegistration, CredentialKey, CredentialRecord
 from mcpdeck.errors import AuthRequired, McpdeckError
 from mcpdeck.oauth.discovery import bearer_challenge
-from mcpdeck.oauth.errors import OAuthError
+from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
 from mcpdeck.oauth.flow import login, new_http_client
-from mcpdeck.oauth.refresh import refresh_credentials
+from mcpdeck.oauth.refresh import RefreshRejected, refresh_credentials
 from mcpdeck.oauth.scopes import union
 from mcpdeck.oauth.trace import FlowTrace
 
@@ -57,6 +57,26 @@ class TokenProvider:
         self._refreshed_on_401 = False
         self._current: str | None = None
         self._lock = asyncio.Lock()
+        # Why the last refresh failed, kept so a caller (the doctor) can explain a later 401
+        # by the authorization server's answer (invalid_target, invalid_grant, …).
+        self.last_error: McpdeckError | None = None
+
+    @property
+    def last_error_code(self) -> str | None:
+        """The OAuth ``error`` code of :attr:`last_error`, when the server gave one."""
+        error = getattr(self.last_error, "error", None)
+        return error if isinstance(error, str) else None
+
+    def _refresh_failed(self, exc: McpdeckError) -> None:
+        self.last_error = exc
+        if isinstance(exc, RefreshRejected):
+            return  # refresh_credentials already traced it, with its code
+        code = exc.error if isinstance(exc, TokenEndpointError) else None
+        summary = f"refresh failed for '{self.server.name}': {exc.one_line()}"
+        if code:
+            self.trace.emit("refresh", "fail", summary, error=code)
+        else:
+            self.trace.emit("refresh", "fail", summary)
 
     def _mine(self, record: CredentialRecord | None) -> CredentialRecord | None:
         """Only a record issued for this server's URL is ever used."""
@@ -93,10 +113,12 @@ class TokenProvider:
                                 trace=self.trace,
                             )
                         )
-                except AuthRequired:
+                except AuthRequired as exc:
+                    self._refresh_failed(exc)
                     return None
-                except OAuthError:
-                    # The network hiccupped: a token that has not expired yet still works.
+                except OAuthError as exc:
+                    self._refresh_failed(exc)
+                    # A token that has not expired yet still works (the network hiccupped).
                     refreshed = None if record.is_expired() else record
                 record = refreshed
             self._current = record.access_token if record else None
@@ -122,10 +144,8 @@ class TokenProvider:
                                 trace=self.trace,
                             )
                         )
-                except AuthRequired:
-                    record = None
-                except OAuthError as exc:
-                    self.trace.emit("refresh", "fail", f"refresh failed: {exc.one_line()}")
+                except (AuthRequired, OAuthError) as exc:
+                    self._refresh_failed(exc)
                     record = None
                 if record is not None and record.access_token != stale:
                     self._current = record.access_token

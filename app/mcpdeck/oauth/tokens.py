@@ -88,15 +88,21 @@ async def token_request(
             [data.get("access_token"), data.get("refresh_token"), data.get("id_token")]
         )
     ok = fetched.status == 200 and data is not None and isinstance(data.get("access_token"), str)
+    code = data.get("error") if data and not ok else None
+    code = code if isinstance(code, str) else None
     if trace:
+        # The OAuth error code (invalid_grant, invalid_target, …) goes on the event as data so
+        # the doctor can tell a revoked grant from a refused resource.
         trace.emit(
             step,
             "ok" if ok else "fail",
-            f"POST {token_endpoint} ({grant}, client auth {client.method}) → {fetched.status} "
-            f"in {fetched.elapsed_ms:.0f} ms",
+            f"POST {token_endpoint} ({grant}, client auth {client.method}) → {fetched.status}"
+            + (f" {code}" if code else "")
+            + f" in {fetched.elapsed_ms:.0f} ms",
             elapsed_ms=round(fetched.elapsed_ms, 1),
             url=token_endpoint,
             http_status=fetched.status,
+            **({"error": code} if code else {}),
         )
     if 300 <= fetched.status < 400:
         raise TokenEndpointError(
@@ -104,14 +110,13 @@ async def token_request(
             status=fetched.status,
         )
     if not ok or data is None:
-        error = data.get("error") if data else None
         desc = data.get("error_description") if data else None
-        what = f"{error}" + (f": {desc}" if desc else "") if error else f"HTTP {fetched.status}"
-        if error is None and data is None:
+        what = f"{code}" + (f": {desc}" if desc else "") if code else f"HTTP {fetched.status}"
+        if code is None and data is None:
             what += " (response is not JSON)"
         raise TokenEndpointError(
             redact(f"token endpoint refused the {grant} request: {what}"),
-            error=error if isinstance(error, str) else None,
+            error=code,
             status=fetched.status,
         )
     return _parse(data)

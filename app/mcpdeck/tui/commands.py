@@ -52,7 +52,7 @@ class DeckCommands(Provider):
             table = DIAGNOSE_COMMANDS
         else:
             return []
-        out = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         for title, help_text, action in table:
             name = action.split("(")[0]
             if screen.check_action(name, ()) is not True:

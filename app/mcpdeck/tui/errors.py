@@ -11,5 +11,7 @@ def one_line(exc: BaseException) -> str:
         text = exc.one_line()
     else:
         text = str(exc) or type(exc).__name__
-        text = f"{type(exc).__name__}: {text}" if not isinstance(exc, OSError | ValueError) else text
+        text = (
+            f"{type(exc).__name__}: {text}" if not isinstance(exc, OSError | ValueError) else text
+        )
     return redact(" ".join(text.split()))

@@ -73,10 +73,10 @@ def transport_word(server: ServerConfig) -> str:
 def source_badge(server: ServerConfig) -> tuple[str, str]:
     """(label, theme variable)."""
     if server.source is None or server.source.layer == "user":
-        return "user", "primary"
+        return "user", "foreground"
     if not server.source.trusted:
         return "project (untrusted)", "error"
-    return "project", "secondary"
+    return "project", "accent"
 
 
 def endpoint(server: ServerConfig) -> str:

@@ -90,4 +90,8 @@ class ReportView:
 
     @property
     def tool_count(self) -> int | None:
-        return len([t for t in self.tools if t.exposed]) if self.tools or not self.session_error else None
+        return (
+            len([t for t in self.tools if t.exposed])
+            if self.tools or not self.session_error
+            else None
+        )

@@ -20,12 +20,15 @@ async def diagnose_view(services: Services, loaded: LoadedConfig, name: str) -> 
 
     server = loaded.servers[name]
     store = services._credentials(loaded)
-    report = await diagnose(server, loaded, store, environ=services.env)
+    report = await diagnose(server, loaded, store, env=services.env)
     return report_view(report)
 
 
-async def apply_edit(services: Services, loaded: LoadedConfig, name: str, edit: dict[str, Any]) -> str:
-    from mcpdeck.diagnostics.fixes import apply_edit as apply, describe_edit
+async def apply_edit(
+    services: Services, loaded: LoadedConfig, name: str, edit: dict[str, Any]
+) -> str:
+    from mcpdeck.diagnostics.fixes import apply_edit as apply
+    from mcpdeck.diagnostics.fixes import describe_edit
 
     await asyncio.to_thread(apply, edit)
     return describe_edit(edit)
@@ -171,17 +174,18 @@ def report_view(report: ServerReport) -> ReportView:
         ]
     from mcpdeck.diagnostics.fixes import describe_edit
 
-    for f in report.findings:
+    for finding in report.findings:
         # An edit whose value the user must choose is shown, not applied.
-        applicable = f.edit is not None and not f.edit.get("needs_value")
+        edit = finding.edit
+        applicable = edit is not None and not edit.get("needs_value")
         view.findings.append(
             FindingView(
-                severity=f.severity,
-                message=f.message,
-                fix=f.fix or "",
-                edit=f.edit if applicable else None,
-                code=f.id,
-                edit_text=describe_edit(f.edit) if f.edit else "",
+                severity=finding.severity,
+                message=finding.message,
+                fix=finding.fix or "",
+                edit=edit if applicable else None,
+                code=finding.id,
+                edit_text=describe_edit(edit) if edit else "",
             )
         )
     return view

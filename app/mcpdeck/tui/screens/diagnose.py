@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
@@ -40,7 +40,7 @@ ToolsKnown = Callable[[str, int | None], None]
 
 
 class DiagnosticScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="diag.back"),
         Binding("r", "rerun", "Run again", id="diag.rerun"),
         Binding("l", "login", "Login", id="diag.login"),
@@ -86,7 +86,11 @@ class DiagnosticScreen(Screen[None]):
         tools = self.query_one("#tools-table", DataTable)
         tools.add_column("Tool", key="name")
         tools.add_column("Exposed", key="exposed")
-        for key, first in (("resources", "URI"), ("templates", "URI template"), ("prompts", "Arguments")):
+        for key, first in (
+            ("resources", "URI"),
+            ("templates", "URI template"),
+            ("prompts", "Arguments"),
+        ):
             table = self.query_one(f"#{key}-table", DataTable)
             table.add_column("Name", key="name")
             table.add_column(first, key="detail")
@@ -166,11 +170,11 @@ class DiagnosticScreen(Screen[None]):
         )
         self._fill_findings(report.findings)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tools").label = f"Tools ({len(report.tools)})"  # type: ignore[assignment]
-        tabs.get_tab("resources").label = f"Resources ({len(report.resources)})"  # type: ignore[assignment]
-        tabs.get_tab("templates").label = f"Templates ({len(report.templates)})"  # type: ignore[assignment]
-        tabs.get_tab("prompts").label = f"Prompts ({len(report.prompts)})"  # type: ignore[assignment]
-        tabs.get_tab("findings").label = f"Findings ({len(report.findings)})"  # type: ignore[assignment]
+        tabs.get_tab("tools").label = f"Tools ({len(report.tools)})"
+        tabs.get_tab("resources").label = f"Resources ({len(report.resources)})"
+        tabs.get_tab("templates").label = f"Templates ({len(report.templates)})"
+        tabs.get_tab("prompts").label = f"Prompts ({len(report.prompts)})"
+        tabs.get_tab("findings").label = f"Findings ({len(report.findings)})"
         if self._on_tools is not None:
             self._on_tools(report.name, report.tool_count)
 
@@ -185,7 +189,11 @@ class DiagnosticScreen(Screen[None]):
         out = []
         for line in lines:
             glyph, colour = STATUS_GLYPHS.get(line.status, ("·", "$foreground"))
-            took = f" [dim]{line.elapsed_ms:.0f} ms[/]" if line.elapsed_ms is not None else ""
+            took = (
+                f" [dim]{line.elapsed_ms:.0f} ms[/]"
+                if line.elapsed_ms is not None and " ms" not in line.summary
+                else ""
+            )
             word = STEP_WORDS.get(line.step, line.step)
             out.append(f"[{colour}]{glyph}[/] [b]{word:<12}[/b] {self._t(line.summary)}{took}")
         return "\n".join(out)
@@ -212,8 +220,14 @@ class DiagnosticScreen(Screen[None]):
             )
             return
         tool = tools[min(index, len(tools) - 1)]
-        schema = json.dumps(tool.input_schema, indent=2, sort_keys=True) if tool.input_schema else "{}"
-        state = "exposed to the client" if tool.exposed else f"hidden by {tool.hidden_by or 'the tool filters'}"
+        schema = (
+            json.dumps(tool.input_schema, indent=2, sort_keys=True) if tool.input_schema else "{}"
+        )
+        state = (
+            "exposed to the client"
+            if tool.exposed
+            else f"hidden by {tool.hidden_by or 'the tool filters'}"
+        )
         box.update(
             f"[b]{escape(tool.name)}[/b]  [dim]{state}[/]\n\n"
             f"{escape(tool.description) or '[dim]no description[/]'}\n\n"
@@ -246,7 +260,9 @@ class DiagnosticScreen(Screen[None]):
         if f.fix:
             text += f"[b]Fix[/b]  {self._t(f.fix)}\n\n"
         if f.edit or f.edit_text:
-            text += f"[b]Config change[/b]\n{self._t(f.edit_text or describe_edit(f.edit or {}))}\n\n"
+            text += (
+                f"[b]Config change[/b]\n{self._t(f.edit_text or describe_edit(f.edit or {}))}\n\n"
+            )
         if f.edit:
             text += "Press [b]Enter[/b] to apply it (you will be asked first)."
         box.update(text)

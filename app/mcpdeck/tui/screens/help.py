@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -37,7 +39,10 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Diagnostic view",
         [
-            ("← → / Tab", "switch tabs: Overview, Auth, Tools, Resources, Templates, Prompts, Log, Findings"),
+            (
+                "← → / Tab",
+                "switch tabs: Overview, Auth, Tools, Resources, Templates, Prompts, Log, Findings",
+            ),
             ("Enter", "on a finding with a config fix: apply it (asks first), then check again"),
             ("r", "run the diagnosis again"),
             ("l", "log in to this server"),
@@ -55,7 +60,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="help.close"),
         Binding("question_mark", "close", "Close", show=False),
         Binding("q", "close", "Close", show=False),

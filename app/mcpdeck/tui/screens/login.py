@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
@@ -34,7 +34,7 @@ TIMEOUT_KEYS = ("timeout", "timeout_s", "timeout_sec")
 class LoginScreen(ModalScreen[str]):
     """Dismisses with "ok", "cancelled", or the error line."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel / close", id="login.cancel"),
         Binding("c", "copy_url", "Copy URL", id="login.copy"),
         Binding("enter", "close", "Close", show=False),
@@ -58,7 +58,9 @@ class LoginScreen(ModalScreen[str]):
             yield Static("", id="login-url")
             yield Static("", id="login-countdown")
             yield Static("", id="login-result")
-            yield Static("[b]c[/b] copy URL    [b]Escape[/b] cancel", id="login-keys", classes="dialog-keys")
+            yield Static(
+                "[b]c[/b] copy URL    [b]Escape[/b] cancel", id="login-keys", classes="dialog-keys"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#login-url").display = False
@@ -67,16 +69,20 @@ class LoginScreen(ModalScreen[str]):
 
     @work(exclusive=True, group="login", exit_on_error=False)
     async def run_login(self) -> LoginOutcome:
-        return await self.app.services.login(
-            self.loaded, self.server_name, lambda e: self.post_message(FlowEventArrived(e))
-        )
+        def on_event(event: FlowEvent) -> None:
+            self.post_message(FlowEventArrived(event))
+
+        return await self.app.services.login(self.loaded, self.server_name, on_event)
 
     def on_flow_event_arrived(self, message: FlowEventArrived) -> None:
         event: FlowEvent = message.event
-        self.query_one(Timeline).add(
-            TimelineEntry(event.step, event.status, event.summary, event.elapsed_ms)
-        )
         data: dict[str, Any] = event.data or {}
+        summary = event.summary
+        if event.step == "authorize" and any(isinstance(data.get(k), str) for k in URL_KEYS):
+            summary = "authorization URL ready (shown below)"
+        self.query_one(Timeline).add(
+            TimelineEntry(event.step, event.status, summary, event.elapsed_ms)
+        )
         if event.step in ("authorize", "browser", "waiting"):
             url = next((data[k] for k in URL_KEYS if isinstance(data.get(k), str)), None)
             if url:
@@ -157,4 +163,3 @@ class LoginScreen(ModalScreen[str]):
         self.result = "cancelled"
         self.app.notify(f"Login to {escape(self.server_name)} cancelled; nothing was stored.")
         self.dismiss("cancelled")
-

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
@@ -29,7 +29,7 @@ WATCH_INTERVAL_SEC = 2.0
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "diagnose", "Diagnose", id="main.diagnose"),
         Binding("l", "login", "Login", id="main.login"),
         Binding("o", "logout", "Logout", id="main.logout"),
@@ -66,14 +66,15 @@ class MainScreen(Screen[None]):
         yield Static(id="empty")
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
-                yield Input(placeholder="filter: name, transport, source, status", id="filter")
+                yield Input(
+                    placeholder="/ to filter by name, transport, source or status", id="filter"
+                )
                 yield Static(id="servers-header")
                 yield ServerTable(id="servers")
             yield AuthPanel(self.app.scrub, id="auth")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one("#banner").display = False
         self.query_one("#empty").display = False
         self.query_one("#auth", AuthPanel).border_title = "Authentication"
@@ -322,7 +323,6 @@ class MainScreen(Screen[None]):
         flt = self.query_one("#filter", Input)
         if event.key == "escape" and flt.has_focus:
             flt.value = ""
-            flt.display = False
             self.table.focus()
             event.stop()
 
@@ -340,9 +340,7 @@ class MainScreen(Screen[None]):
         self.table.action_cursor(delta)
 
     def action_filter(self) -> None:
-        flt = self.query_one("#filter", Input)
-        flt.display = True
-        flt.focus()
+        self.query_one("#filter", Input).focus()
 
     def action_help(self) -> None:
         from mcpdeck.tui.screens.help import HelpScreen
@@ -424,12 +422,12 @@ class MainScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._worker_server[self.logout(name)] = name
+                self._worker_server[self.logout_server(name)] = name
 
         self.app.push_screen(ConfirmScreen("Log out", body), answered)
 
     @work(group="logout", exit_on_error=False)
-    async def logout(self, name: str) -> None:
+    async def logout_server(self, name: str) -> None:
         assert self.loaded is not None
         removed = await self.app.services.logout(self.loaded, name)
         if removed:
@@ -446,12 +444,12 @@ class MainScreen(Screen[None]):
 
         def submitted(result: tuple[str, dict[str, Any], bool] | None) -> None:
             if result is not None:
-                self.add(*result)
+                self.add_server(*result)
 
         self.app.push_screen(AddServerScreen(self.loaded, self.app.scrub), submitted)
 
     @work(group="manage", exit_on_error=False)
-    async def add(self, name: str, table: dict[str, Any], project: bool) -> None:
+    async def add_server(self, name: str, table: dict[str, Any], project: bool) -> None:
         assert self.loaded is not None
         file = await self.app.services.add_server(self.loaded, name, table, project=project)
         self.app.notify(f"Added {escape(name)} to {self.app.shown(str(file))}.")
@@ -474,12 +472,12 @@ class MainScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.remove(name)
+                self.remove_server(name)
 
         self.app.push_screen(ConfirmScreen("Remove server", body), answered)
 
     @work(group="manage", exit_on_error=False)
-    async def remove(self, name: str) -> None:
+    async def remove_server(self, name: str) -> None:
         assert self.loaded is not None
         file = await self.app.services.remove_server(self.loaded, name)
         self.app.notify(f"Removed {escape(name)} from {self.app.shown(str(file))}.")
@@ -489,10 +487,10 @@ class MainScreen(Screen[None]):
         server = self.selected
         if server is None or self.loaded is None:
             return
-        self.toggle(server.name, not server.enabled)
+        self.toggle_server(server.name, not server.enabled)
 
     @work(group="manage", exit_on_error=False)
-    async def toggle(self, name: str, enabled: bool) -> None:
+    async def toggle_server(self, name: str, enabled: bool) -> None:
         assert self.loaded is not None
         file = await self.app.services.set_enabled(self.loaded, name, enabled)
         word = "Enabled" if enabled else "Disabled"

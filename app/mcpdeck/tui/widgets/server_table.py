@@ -8,10 +8,11 @@ its own line only (the line API), so keys stay answered while probes stream in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.events import Click
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -48,7 +49,7 @@ Cell = tuple[str, str | None, bool]  # text, theme variable, bold
 
 
 class ServerTable(ScrollView, can_focus=True):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -60,7 +61,7 @@ class ServerTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
 
-    COMPONENT_CLASSES = {"server-table--cursor", "server-table--cursor-blurred"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"server-table--cursor", "server-table--cursor-blurred"}
     DEFAULT_CSS = """
     ServerTable > .server-table--cursor {
         background: $block-cursor-background;
@@ -90,6 +91,7 @@ class ServerTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[str, bool, bool], Strip] = {}
         self._name_width = 8
         self._now = 0.0
+        self._last_widths: list[tuple[str, str, int]] = []
 
     # -- what tests and the screen read ---------------------------------------------------
 
@@ -123,8 +125,16 @@ class ServerTable(ScrollView, can_focus=True):
         self._rows = list(rows)
         self._index = {r.server.name: i for i, r in enumerate(self._rows)}
         self._name_width = max([len(r.server.name) for r in self._rows] + [6]) + 2
-        self._cells = {r.server.name: self._make_cells(r, now) for r in self._rows}
-        self._strips.clear()
+        widths = self._widths()
+        cells = {r.server.name: self._make_cells(r, now) for r in self._rows}
+        if widths != self._last_widths:
+            self._strips.clear()
+            self._last_widths = widths
+        else:  # lines whose text did not change keep their rendering
+            for name, row_cells in cells.items():
+                if self._cells.get(name) != row_cells:
+                    self._forget(name)
+        self._cells = cells
         self.virtual_size = Size(self._total_width(), len(self._rows))
         target = self._index.get(keep, 0) if keep is not None else 0
         self.set_reactive(ServerTable.cursor, min(target, max(len(self._rows) - 1, 0)))
@@ -195,7 +205,7 @@ class ServerTable(ScrollView, can_focus=True):
         return base + Style(color=theme_color(self.app, variable), bold=bold or None)
 
     def _strip(self, name: str, cursor: bool) -> Strip:
-        focused = self.has_focus
+        focused = self.has_focus and cursor
         key = (name, cursor, focused)
         strip = self._strips.get(key)
         if strip is None:
@@ -237,10 +247,10 @@ class ServerTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self.selected_name))
 
     def on_focus(self) -> None:
-        self.refresh()
+        self.refresh_line(self.cursor)
 
     def on_blur(self) -> None:
-        self.refresh()
+        self.refresh_line(self.cursor)
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta

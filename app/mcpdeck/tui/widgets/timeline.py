@@ -62,7 +62,11 @@ class Timeline(Static):
         lines = []
         for e in self.entries:
             glyph, colour = STATUS_GLYPHS.get(e.status, ("·", "$foreground"))
-            took = f" [dim]{e.elapsed_ms:.0f} ms[/]" if e.elapsed_ms is not None else ""
+            took = (
+                f" [dim]{e.elapsed_ms:.0f} ms[/]"
+                if e.elapsed_ms is not None and " ms" not in e.summary
+                else ""
+            )
             word = STEP_WORDS.get(e.step, e.step)
             summary = escape(self._scrub(e.summary))
             lines.append(f"[{colour}]{glyph}[/] [b]{word:<14}[/b] {summary}{took}")

@@ -1,0 +1,52 @@
+"""The one redaction helper: registered secrets and credential-looking values are masked."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mcpdeck.redact import MASK, redact, redact_headers, redact_obj, register_secret
+
+
+def test_registered_secret_is_masked_anywhere() -> None:
+    register_secret("s3cr3t-opaque-value")
+    assert redact("error: got s3cr3t-opaque-value back") == f"error: got {MASK} back"
+
+
+def test_short_values_are_not_registered() -> None:
+    register_secret("abc")
+    assert redact("abc def") == "abc def"
+
+
+def test_authorization_values_are_masked() -> None:
+    assert redact("Authorization: Bearer eyJhbGciOi.abc.def") == f"Authorization: Bearer {MASK}"
+    assert redact("authorization: basic dXNlcjpwYXNz") == f"authorization: basic {MASK}"
+
+
+def test_prose_about_bearer_tokens_stays_readable() -> None:
+    text = "Needs a static bearer token. Set a Bearer token in DOCS_TOKEN."
+    assert redact(text) == text
+
+
+def test_query_and_json_token_fields_are_masked() -> None:
+    url = "http://127.0.0.1/cb?code=abc123&state=xyz&access_token=tok.tok"
+    out = redact(url)
+    assert "abc123" not in out and "tok.tok" not in out and "state=xyz" in out
+    body = '{"access_token": "zzz", "refresh_token":"yyy", "expires_in": 3600}'
+    out = redact(body)
+    assert "zzz" not in out and "yyy" not in out and "3600" in out
+
+
+def test_headers_and_objects() -> None:
+    headers = redact_headers({"Authorization": "Bearer x", "Accept": "application/json"})
+    assert headers == {"Authorization": MASK, "Accept": "application/json"}
+    obj = redact_obj({"error": {"code": -32600}, "client_secret": "cs-value", "n": [1, "a"]})
+    assert obj == {"error": {"code": -32600}, "client_secret": MASK, "n": [1, "a"]}
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=8, max_size=40))
+def test_any_registered_secret_never_survives(secret: str) -> None:
+    if len(secret.strip()) < 8:
+        return
+    register_secret(secret)
+    assert secret not in redact(f"before {secret} after")
