@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
 DEFAULT_TIMEOUT_SEC = 5.0
 # 100 servers that each take 200 ms for each of three discovery requests must finish in
-# well under 1.5 s (DESIGN.md budget): two rounds of 64 fit, while still bounding sockets.
-DEFAULT_CONCURRENCY = 64
+# well under 1.5 s (DESIGN.md budget): one round of 128 fits, while still bounding sockets.
+DEFAULT_CONCURRENCY = 128
 
 
 class CredentialLookup(Protocol):
@@ -43,6 +43,7 @@ class AuthInfo:
     refreshable: bool = False
     requested_scopes: list[str] = field(default_factory=list)
     issuer: str | None = None
+    obtained_at: float | None = None  # when the stored tokens were issued (last login)
 
 
 @dataclass
@@ -51,6 +52,8 @@ class ServerStatus:
     auth_status: AuthStatus
     auth: AuthInfo
     probed: bool = False
+    # True when the status could not be determined (probe timed out or failed, store error).
+    failed: bool = False
     checked_at: float = field(default_factory=time.time)
 
     def auth_json(self) -> dict[str, Any]:
@@ -116,6 +119,7 @@ def status_from_record(
         refreshable=record.refreshable,
         requested_scopes=list(record.requested_scopes),
         issuer=record.issuer,
+        obtained_at=record.obtained_at,
     )
     if record.unusable_reason:
         info.detail = record.unusable_reason
@@ -159,17 +163,17 @@ async def _probe(
         result = await asyncio.wait_for(probe_server(http, server.url), timeout)
     except TimeoutError:
         base.detail = _join(base.detail, f"discovery timed out after {timeout:g} s")
-        return ServerStatus(server.name, "none", base, probed=True)
+        return ServerStatus(server.name, "none", base, probed=True, failed=True)
     except Exception as exc:
         base.detail = _join(base.detail, f"discovery failed: {type(exc).__name__}: {exc}")
-        return ServerStatus(server.name, "none", base, probed=True)
+        return ServerStatus(server.name, "none", base, probed=True, failed=True)
     if result.oauth:
         hint = f"run `mcpdeck login {server.name}`"
         base.detail = _join(base.detail, f"{result.detail}; {hint}")
         base.issuer = base.issuer or result.issuer
         return ServerStatus(server.name, "oauth_available", base, probed=True)
     base.detail = _join(base.detail, result.detail)
-    return ServerStatus(server.name, "none", base, probed=True)
+    return ServerStatus(server.name, "none", base, probed=True, failed=result.error is not None)
 
 
 def _join(first: str, second: str) -> str:

@@ -136,6 +136,7 @@ async def test_probe_plain_server_is_none(tmp_path: Path) -> None:
         got = await compute_statuses(loaded, None)
     assert got["plain"].auth_status == "none"
     assert got["plain"].auth.detail
+    assert not got["plain"].failed
 
 
 async def test_probe_slow_server_times_out(tmp_path: Path) -> None:
@@ -144,6 +145,7 @@ async def test_probe_slow_server_times_out(tmp_path: Path) -> None:
         got = await compute_statuses(loaded, None, timeout=0.3)
     assert got["slow"].auth_status == "none"
     assert got["slow"].auth.detail == "discovery timed out after 0.3 s"
+    assert got["slow"].failed
 
 
 async def test_probe_garbage_server_is_none_with_reason(tmp_path: Path) -> None:
@@ -159,6 +161,7 @@ async def test_probe_refused_port_is_none_with_reason(tmp_path: Path) -> None:
     got = await compute_statuses(loaded, None)
     assert got["gone"].auth_status == "none"
     assert got["gone"].auth.detail
+    assert got["gone"].failed
 
 
 async def test_many_servers_probe_concurrently_and_report_each(tmp_path: Path) -> None:
