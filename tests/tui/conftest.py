@@ -106,10 +106,6 @@ async def settle(pilot, app: McpdeckApp) -> None:  # type: ignore[no-untyped-def
         await pilot.pause()
 
 
-# The demo world (another helper's fixtures), imported so these tests can request it.
-from tests.fixtures.demo import demo_world, demo_world_factory  # noqa: E402, F401
-
-
 async def follow_redirects(url: str) -> None:
     """A 'browser' for the auto-approving demo authorization server: follow to the callback."""
     import httpx

@@ -1,23 +1,22 @@
 """Apply a finding's config edit: one key of one ``[mcp_servers.NAME]`` table, or project trust.
 
 tomlkit keeps every comment, blank line and the order of everything else; the write is atomic
-(temp file in the same directory, fsync, rename) and keeps the file's mode.
+through :func:`mcpdeck.config.edit.write_atomic` and keeps the file's mode.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 from tomlkit.items import Table
 
+from mcpdeck.config.edit import write_atomic
+from mcpdeck.config.validate import is_valid_server_name
 from mcpdeck.errors import UsageError
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 # Keys a finding may change (Codex's server keys; "oauth.*" are the per-server overrides).
 _EDITABLE = {
     "enabled",
@@ -52,20 +51,9 @@ def _read(file: Path) -> tomlkit.TOMLDocument:
         ) from None
 
 
-def _write_atomic(file: Path, text: str) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    mode = file.stat().st_mode & 0o7777 if file.exists() else 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write(file: Path, text: str) -> None:
+    # One atomic-write implementation for every config edit (symlinks edited at their target).
+    write_atomic(Path(os.path.realpath(file)), text.encode("utf-8"))
 
 
 def _server_table(doc: tomlkit.TOMLDocument, name: str, *, create: bool) -> Any:
@@ -83,7 +71,7 @@ def _server_table(doc: tomlkit.TOMLDocument, name: str, *, create: bool) -> Any:
 
 
 def _check(name: str, key: str) -> None:
-    if not _NAME.match(name):
+    if not is_valid_server_name(name):
         raise UsageError(f"invalid server name {name!r}")
     if key not in _EDITABLE:
         raise UsageError(f"{key!r} is not a server key the doctor edits")
@@ -104,7 +92,7 @@ def set_server_key(file: Path, name: str, key: str, value: Any) -> None:
             table[part] = sub
         table = sub
     table[leaf] = value
-    _write_atomic(file, tomlkit.dumps(doc))
+    _write(file, tomlkit.dumps(doc))
 
 
 def unset_server_key(file: Path, name: str, key: str) -> bool:
@@ -127,7 +115,7 @@ def unset_server_key(file: Path, name: str, key: str) -> bool:
     for parent, part in zip(reversed(chain[:-1]), reversed(parents), strict=True):
         if len(parent[part]) == 0:
             del parent[part]
-    _write_atomic(file, tomlkit.dumps(doc))
+    _write(file, tomlkit.dumps(doc))
     return True
 
 
@@ -143,7 +131,7 @@ def trust_project(file: Path, project: str) -> None:
         entry = tomlkit.table()
         projects[project] = entry
     entry["trust_level"] = "trusted"
-    _write_atomic(file, tomlkit.dumps(doc))
+    _write(file, tomlkit.dumps(doc))
 
 
 def describe_edit(edit: dict[str, Any]) -> str:

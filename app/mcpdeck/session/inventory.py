@@ -131,6 +131,7 @@ async def list_inventory(session: McpSession) -> Inventory:
             description=t.description,
             exposed=hidden_by[t.name] is None,
             hidden_by=hidden_by[t.name],
+            input_schema=dict(t.input_schema or {}),
         )
         for t in tools
     ]

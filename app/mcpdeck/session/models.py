@@ -133,6 +133,8 @@ class ToolInfo:
     exposed: bool = True
     # Which filter hid the tool: "enabled_tools" (not listed) or "disabled_tools" (listed).
     hidden_by: str | None = None
+    # The tool's JSON Schema for its arguments, as the server sent it.
+    input_schema: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

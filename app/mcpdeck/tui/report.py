@@ -146,7 +146,7 @@ def report_view(report: ServerReport) -> ReportView:
                     name=tool.name,
                     exposed=tool.exposed,
                     description=tool.description or tool.title or "",
-                    input_schema=dict(getattr(tool, "input_schema", None) or {}),
+                    input_schema=dict(tool.input_schema),
                     hidden_by=tool.hidden_by,
                 )
             )

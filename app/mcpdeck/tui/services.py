@@ -202,21 +202,17 @@ def _stat_all(files: list[Path]) -> tuple[Any, ...]:
 
 def _probe_view(status: ServerStatus, loaded: LoadedConfig) -> Probe:
     auth = status.auth
-    detail = auth.detail
-    failed = status.probed and (
-        "timed out" in detail or "discovery failed" in detail or "unreachable" in detail
-    )
     return Probe(
         name=status.name,
         auth_status=status.auth_status,
-        detail=detail,
+        detail=auth.detail,
         expires_at=auth.expires_at,
         granted_scopes=list(auth.scopes),
-        requested_scopes=list(getattr(auth, "requested_scopes", []) or []),
+        requested_scopes=list(auth.requested_scopes),
         store=auth.store,
         refreshable=auth.refreshable,
-        issuer=getattr(auth, "issuer", None),
-        obtained_at=getattr(auth, "obtained_at", None),
+        issuer=auth.issuer,
+        obtained_at=auth.obtained_at,
         checked_at=status.checked_at,
-        failed=failed,
+        failed=status.failed,
     )
