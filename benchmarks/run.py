@@ -67,6 +67,9 @@ CODEX_NATIVE = (
 )
 SLOW_DELAY = 0.2
 SLOW_COUNT = 100
+# The TUI's servers answer 0.2 s to 1.2 s per response (three per probe), so that results keep
+# arriving through every key press (20 presses at ~7 keys/s take about 3 s).
+TUI_DELAYS = "0.2-1.2"
 DOCTOR_COUNT = 20
 DOCTOR_DELAYS = "0.05-0.5"  # per-request delay, spread over the doctor servers
 
@@ -310,6 +313,8 @@ class Farm:
                 "login:1:0",
                 "--group",
                 f"doctor:{DOCTOR_COUNT}:{DOCTOR_DELAYS}:open",
+                "--group",
+                f"tui:{SLOW_COUNT}:{TUI_DELAYS}",
                 "--ports-file",
                 str(self.ports_file),
             ],
@@ -545,7 +550,7 @@ def doctor_row(work: Path, farm: Farm, runs: int, warmup: int) -> Row:
 
 
 def tui_row(work: Path, farm: Farm, runs: int, warmup: int, presses: int) -> Row:
-    ports = farm.ports["slow"]
+    ports = farm.ports["tui"]
     wl = workloads.make(work / "tui-100", workloads.oauth_servers_config(ports), len(ports))
     env = base_env(wl)
     env["TERM"] = "xterm-256color"
@@ -564,7 +569,7 @@ def tui_row(work: Path, farm: Farm, runs: int, warmup: int, presses: int) -> Row
         expect_tui_json,
     )
     compare("TUI first paint and key-to-render during probes", [case], runs, warmup)
-    return Row("tui", f"{len(ports)} OAuth servers, {SLOW_DELAY * 1000:.0f} ms each", [case])
+    return Row("tui", f"{len(ports)} OAuth servers, {TUI_DELAYS} s per response", [case])
 
 
 # -- start-up profile -------------------------------------------------------------------------
@@ -704,10 +709,10 @@ def budget_lines(rows: list[Row]) -> list[str]:
     st = find("status", None, "mcpdeck")
     if st and st.median() is not None:
         worst = max(st.times())
-        ok = worst < 1.5
         lines.append(
             f"| Auth status of 100 HTTP servers answering after 200 ms < 1.5 s "
-            f"| median {fmt_s(st.median())}, worst {fmt_s(worst)} | {'MET' if ok else 'NOT MET'} |"
+            f"| median {fmt_s(st.median())}, worst {fmt_s(worst)} "
+            f"| {verdict(st.median(), worst, 1.5)} |"  # type: ignore[arg-type]
         )
     else:
         lines.append(
@@ -728,22 +733,31 @@ def budget_lines(rows: list[Row]) -> list[str]:
         paints = [s.extra["first_paint_s"] for s in tui.samples]
         keys = [k for s in tui.samples for k in s.extra.get("key_ms", [])]
         worst_paint = max(paints)
+        median_paint = statistics.median(paints)
         lines.append(
-            f"| TUI first paint with 100 servers < 0.6 s | median {fmt_s(statistics.median(paints))}, "
-            f"worst {fmt_s(worst_paint)} | {'MET' if worst_paint < 0.6 else 'NOT MET'} |"
+            f"| TUI first paint with 100 servers < 0.6 s | median {fmt_s(median_paint)}, "
+            f"worst {fmt_s(worst_paint)} | {verdict(median_paint, worst_paint, 0.6)} |"
         )
         if keys:
             worst_key = max(keys)
+            late = sum(1 for k in keys if k > 50)
             lines.append(
-                f"| Key press answered within 50 ms while 100 probes run | median "
-                f"{statistics.median(keys):.1f} ms, p95 {_pct(keys, 95):.1f} ms, worst {worst_key:.1f} ms "
-                f"over {len(keys)} presses | {'MET' if worst_key <= 50 else 'NOT MET'} |"
+                f"| Key press answered within 50 ms while 100 probes run (every press) | median "
+                f"{statistics.median(keys):.1f} ms, p95 {_pct(keys, 95):.1f} ms, worst {worst_key:.1f} ms; "
+                f"{late} of {len(keys)} presses over 50 ms | {'MET' if late == 0 else 'NOT MET'} |"
             )
     else:
         lines.append(
             "| TUI first paint < 0.6 s; key < 50 ms during probes | not measured in this run (TUI not available yet, or group skipped) | — |"
         )
     return lines
+
+
+def verdict(median: float, worst: float, limit: float) -> str:
+    """Run-level budgets are judged on the median; a worst run over the limit is said too."""
+    if median >= limit:
+        return "NOT MET"
+    return "MET" if worst < limit else "MET on the median (not in every run)"
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -772,6 +786,9 @@ def write_report(path: Path, ctx: dict[str, Any], rows: list[Row]) -> None:
         f"- Codex CLI: {ctx['codex_version']} (`{ctx['codex_path']}`)",
         "",
         "## Budgets (DESIGN.md)",
+        "",
+        "Run-level budgets are judged on the median run (the worst run is shown too); the "
+        "key-press budget on every single press.",
         "",
         "| budget | figure | verdict |",
         "|---|---|---|",
@@ -867,9 +884,11 @@ def _tui_table(row: Row) -> list[str]:
     lines.append("")
     lines.append(f"Peak memory {case.peak_mb():.0f} MB.")
     if pending:
+        during = sum(1 for p in pending if p > 0)
         lines.append(
             f"Servers still waiting for their probe when a key was sent: median {statistics.median(pending):.0f}, "
-            f"min {min(pending)}, max {max(pending)} (of 100)."
+            f"min {min(pending)}, max {max(pending)} (of 100); {during} of {len(pending)} presses "
+            "were sent while probes were running."
         )
     return lines
 
@@ -909,9 +928,12 @@ METHOD = [
     "longer.",
     "- **TUI row**: `benchmarks/tui_probe.py` starts the app from `mcpdeck.tui.app.make_app` in "
     "Textual's headless `run_test` in a new process (everything real except the terminal "
-    "writes) on the 100 slow servers; first paint = first screen update whose table holds all "
-    "100 rows; key-to-render = a key event handed to the app as the terminal driver does, to the "
-    "next screen update with the cursor moved, while the probes are still running.",
+    "writes) on 100 OAuth servers that delay every response by 0.2 s (first) to 1.2 s (last), "
+    "so that probe results (three requests per server) keep arriving through all the key "
+    "presses; first paint = "
+    "first screen update whose table holds all 100 rows; key-to-render = a key event (↓ or ↑, "
+    "about 7 a second) handed to the app as the terminal driver does, to the next screen "
+    "update with the cursor moved.",
 ]
 
 
@@ -947,9 +969,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--wait-quiet",
         type=float,
-        default=0,
+        default=60,
         metavar="SEC",
-        help="first wait up to SEC seconds for the 1-minute load average to drop below the core count",
+        help="first wait up to SEC seconds (default 60) for the 1-minute load average to drop below the core count",
     )
     args = parser.parse_args(argv)
     groups = args.only or ["list", "status", "login", "doctor", "tui"]

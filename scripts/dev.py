@@ -56,7 +56,10 @@ def cmd_test(extra: list[str]) -> int:
         _say("peer tools could not be installed: the tests that need them will say so and skip")
     steps: list[tuple[str, list[str]]] = [
         ("ruff check", [str(BIN / "ruff"), "check", "app", "tests", "scripts", "benchmarks"]),
-        ("ruff format --check", [str(BIN / "ruff"), "format", "--check", "app", "tests", "scripts", "benchmarks"]),
+        (
+            "ruff format --check",
+            [str(BIN / "ruff"), "format", "--check", "app", "tests", "scripts", "benchmarks"],
+        ),
         ("mypy", [str(BIN / "mypy")]),
         ("import-linter", [str(BIN / "lint-imports")]),
         ("pytest", [str(PY), "-m", "pytest", *extra]),

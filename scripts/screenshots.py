@@ -3,8 +3,10 @@
     .venv/bin/python scripts/screenshots.py
 
 Each screen is driven with Textual's test pilot against real demo servers on 127.0.0.1 (the
-authorization server approves at once), then saved as SVG. Temp paths and ports are replaced
-so the images do not change from run to run more than the demo's data does.
+authorization server approves at once), then saved as SVG. What varies from run to run is
+frozen so that an unchanged app gives unchanged files: temp paths, ports, client ids, OAuth
+state and PKCE values, durations, and the wall clock (the whole process, demo servers
+included, runs on a clock that starts at 2026-01-01 00:00 UTC).
 """
 
 from __future__ import annotations
@@ -13,11 +15,40 @@ import asyncio
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "screenshots"
 SIZE = (140, 40)
+EPOCH = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
+
+# (pattern, replacement) applied to every text the app shows.
+FREEZE = [
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
+    (re.compile(r"127\.0\.0\.1%3A\d+"), "127.0.0.1%3APORT"),
+    (re.compile(r"demo_client_[0-9a-f]+"), "demo_client_5f3a9c1e"),
+    (re.compile(r"(state=)[\w-]+"), r"\1Qm9uam91ciBtY3BkZWNr"),
+    (re.compile(r"(code_challenge=)[\w-]+"), r"\1c2NyZWVuc2hvdCBjaGFsbGVuZ2U"),
+    (re.compile(r"\b\d+ ms\b"), "4 ms"),
+]
+
+
+def _freeze_clock() -> None:
+    """Wall-clock time starts at EPOCH (monotonic time, used for timeouts, is untouched)."""
+    started = time.monotonic()
+    time.time = lambda: EPOCH + (time.monotonic() - started)  # type: ignore[assignment]
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+
+
+def _preserve_spaces(svg: Path) -> None:
+    """Rich writes spaces as &#160; at the start of a styled run; without xml:space some
+    renderers (librsvg) drop them, gluing a bold label to the next word."""
+    text = svg.read_text()
+    if 'xml:space="preserve"' not in text:
+        text = text.replace("<svg ", '<svg xml:space="preserve" ', 1)
+        svg.write_text(text)
 
 
 async def _follow(url: str) -> None:
@@ -41,7 +72,9 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
 
     def scrub(text: str) -> str:
         text = text.replace(str(world.root), "/tmp/mcpdeck-demo")
-        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+        for pattern, replacement in FREEZE:
+            text = pattern.sub(replacement, text)
+        return text
 
     release = asyncio.Event()
 
@@ -58,6 +91,7 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
 
     def save(name: str) -> None:
         app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+        _preserve_spaces(OUT / f"{name}.svg")
         written.append(f"{name}.svg")
 
     async with app.run_test(size=SIZE) as pilot:
@@ -95,6 +129,7 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
+    _freeze_clock()  # before anything captures time.time
     sys.path.insert(0, str(ROOT / "app"))
     from mcpdeck.demo.world import run_demo_in_thread
 

@@ -97,7 +97,12 @@ def redact_obj(value: Any) -> Any:
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if isinstance(key, str) and key.lower() in _SENSITIVE_KEYS and isinstance(item, str) and item:
+            if (
+                isinstance(key, str)
+                and key.lower() in _SENSITIVE_KEYS
+                and isinstance(item, str)
+                and item
+            ):
                 out[key] = MASK
             else:
                 out[key] = redact_obj(item)

@@ -62,10 +62,7 @@ class ServerStatus:
         expires = self.auth.expires_at
         info["expires_at"] = _iso(expires) if expires is not None else None
         info["detail"] = redact(self.auth.detail)
-        return {
-            k: info[k]
-            for k in ("detail", "expires_at", "scopes", "store", "refreshable")
-        }
+        return {k: info[k] for k in ("detail", "expires_at", "scopes", "store", "refreshable")}
 
 
 def _iso(ts: float) -> str:
@@ -99,7 +96,11 @@ def status_from_config(
         detail = f"{var} is set" if env.get(var) else f"{var} is not set"
         return ServerStatus(server.name, "bearer_token", AuthInfo(detail=detail))
     if server.has_authorization_header():
-        where = "http_headers" if any(k.lower() == "authorization" for k in server.http_headers) else "env_http_headers"
+        where = (
+            "http_headers"
+            if any(k.lower() == "authorization" for k in server.http_headers)
+            else "env_http_headers"
+        )
         return ServerStatus(
             server.name, "bearer_token", AuthInfo(detail=f"Authorization header from {where}")
         )

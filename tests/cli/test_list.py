@@ -32,12 +32,17 @@ enabled = false
 """
 
 
-def mcpdeck(home: Path, cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def mcpdeck(
+    home: Path, cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in {"CODEX_HOME", "DOCS_TOKEN"}}
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "mcpdeck", "--codex-home", str(home), "-C", str(cwd), *args],
-        capture_output=True, text=True, env=full_env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
     )
 
 
@@ -57,8 +62,17 @@ def test_list_json_contract(tmp_path: Path) -> None:
     rows = {r["name"]: r for r in json.loads(out.stdout)}
     assert list(rows) == ["docs", "local", "off"]  # sorted by name, as Codex lists them
     for row in rows.values():
-        for key in ("name", "enabled", "disabled_reason", "transport", "startup_timeout_sec",
-                    "tool_timeout_sec", "auth_status", "auth", "source"):
+        for key in (
+            "name",
+            "enabled",
+            "disabled_reason",
+            "transport",
+            "startup_timeout_sec",
+            "tool_timeout_sec",
+            "auth_status",
+            "auth",
+            "source",
+        ):
             assert key in row, key
         assert set(row["auth"]) == {"detail", "expires_at", "scopes", "store", "refreshable"}
         assert row["source"]["layer"] == "user"
@@ -96,8 +110,16 @@ def test_list_table_shows_servers_and_sources(tmp_path: Path) -> None:
     home, project = setup(tmp_path)
     out = mcpdeck(home, project, "list", "--offline", env={"COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
-    for text in ("stdio servers", "streamable HTTP servers", "local", "docs", "DOCS_TOKEN",
-                 "API_KEY=*****", "user", "bearer token"):
+    for text in (
+        "stdio servers",
+        "streamable HTTP servers",
+        "local",
+        "docs",
+        "DOCS_TOKEN",
+        "API_KEY=*****",
+        "user",
+        "bearer token",
+    ):
         assert text in out.stdout, text
     assert "sekrit-env-value" not in out.stdout
 

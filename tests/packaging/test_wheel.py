@@ -25,8 +25,20 @@ def test_help_explains_every_command() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "mcpdeck", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("demo", "list", "get", "add", "remove", "enable", "disable", "login",
-                    "logout", "doctor", "--codex-home", "exit status"):
+    for command in (
+        "demo",
+        "list",
+        "get",
+        "add",
+        "remove",
+        "enable",
+        "disable",
+        "login",
+        "logout",
+        "doctor",
+        "--codex-home",
+        "exit status",
+    ):
         assert command in out.stdout, command
 
 
@@ -62,16 +74,33 @@ def test_wheel_installs_in_fresh_venv_with_styles(tmp_path: Path) -> None:
     (home / "config.toml").write_text('[mcp_servers.local]\ncommand = "echo"\n')
     clean_env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     out = subprocess.run(
-        [str(env_dir / "bin" / "mcpdeck"), "--codex-home", str(home), "list", "--json", "--offline"],
-        capture_output=True, text=True, cwd=tmp_path, env=clean_env,
+        [
+            str(env_dir / "bin" / "mcpdeck"),
+            "--codex-home",
+            str(home),
+            "list",
+            "--json",
+            "--offline",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env,
     )
     assert out.returncode == 0, out.stderr
     assert '"name": "local"' in out.stdout
     where = subprocess.run(
-        [str(py), "-c",
-         "import mcpdeck, pathlib; p = pathlib.Path(mcpdeck.__file__).parent;"
-         "print(p); print(sorted(x.name for x in (p / 'styles').glob('*.tcss')))"],
-        capture_output=True, text=True, cwd=tmp_path, env=clean_env, check=True,
+        [
+            str(py),
+            "-c",
+            "import mcpdeck, pathlib; p = pathlib.Path(mcpdeck.__file__).parent;"
+            "print(p); print(sorted(x.name for x in (p / 'styles').glob('*.tcss')))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env,
+        check=True,
     )
     assert str(env_dir) in where.stdout.splitlines()[0]
     assert ".tcss" in where.stdout

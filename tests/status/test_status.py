@@ -28,7 +28,9 @@ def http(name: str, url: str, **kw: object) -> ServerConfig:
 
 def world(tmp_path: Path, *server_list: ServerConfig) -> LoadedConfig:
     return LoadedConfig(
-        codex_home=tmp_path, cwd=tmp_path, project_root=None,
+        codex_home=tmp_path,
+        cwd=tmp_path,
+        project_root=None,
         servers={s.name: s for s in server_list},
     )
 
@@ -49,9 +51,14 @@ class RecordsStore:
 
 def record(name: str, url: str, **kw: object) -> CredentialRecord:
     base: dict[str, object] = dict(
-        server_name=name, server_url=url, client_id="c1", issuer="http://127.0.0.1/auth",
-        access_token="at-secret-value", refresh_token="rt-secret-value",
-        expires_at=time.time() + 3600, granted_scopes=["files:read"],
+        server_name=name,
+        server_url=url,
+        client_id="c1",
+        issuer="http://127.0.0.1/auth",
+        access_token="at-secret-value",
+        refresh_token="rt-secret-value",
+        expires_at=time.time() + 3600,
+        granted_scopes=["files:read"],
     )
     base.update(kw)
     return CredentialRecord(**base)  # type: ignore[arg-type]

@@ -44,6 +44,8 @@ async def test_login_against_the_demo_authorization_server(demo_world_factory) -
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)
         assert table.get_cell("linear", "auth") == "● authenticated"
+        # the panel's last login is the store's issue time of the new tokens
+        assert "Last login" in str(app.screen.query_one("#auth-body").render())
         store = open_store("file", world.codex_home)
         assert store.locate(
             CredentialKey.for_server(world.codex_home, "linear", world.urls["linear"])
@@ -70,7 +72,8 @@ async def test_every_diagnostic_tab_shows_the_report(demo_world) -> None:  # typ
         assert screen.report is not None
 
         def text(selector: str) -> str:
-            return str(screen.query_one(selector).render())
+            widget = screen.query_one(selector)
+            return str(getattr(widget, "plain", None) or widget.render())
 
         await pilot.press("1")
         assert "Defined in" in text("#overview-body") and "/demo/" in text("#overview-body")
@@ -80,6 +83,10 @@ async def test_every_diagnostic_tab_shows_the_report(demo_world) -> None:  # typ
         tools = screen.query_one("#tools-table")
         assert tools.row_count == len(screen.report.tools) > 0  # type: ignore[attr-defined]
         assert screen.report.tools[0].name in text("#tool-detail")
+        # the input schema the server sent for the selected tool, pretty-printed JSON
+        schema = screen.report.tools[0].input_schema
+        assert schema.get("type") == "object"
+        assert '"type": "object"' in text("#tool-detail")
         for key, items in (
             ("resources", screen.report.resources),
             ("templates", screen.report.templates),

@@ -55,7 +55,6 @@ async def test_login_shows_the_timeline_and_url_then_finishes(world: World) -> N
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)
         assert svc.stored
-        assert "linear" in app.screen.last_login
 
 
 async def test_escape_cancels_the_login_and_stores_nothing(world: World) -> None:
@@ -70,7 +69,6 @@ async def test_escape_cancels_the_login_and_stores_nothing(world: World) -> None
         await settle(pilot, app)
         assert isinstance(app.screen, MainScreen)
         assert svc.listener_closed and not svc.stored
-        assert "linear" not in app.screen.last_login
 
 
 async def test_a_failed_login_is_shown_in_words_and_remembered(world: World) -> None:

@@ -114,7 +114,8 @@ def run_tui(
 ) -> int:
     """Run the full-screen manager until the user quits; returns the exit status."""
     services = Services(codex_home, cwd, env=env)
-    subtitle = f"v{__version__} · demo" if demo is not None else None
+    # Which configuration the user is looking at matters more than the version (`--version`).
+    subtitle = "demo" if demo is not None else home_scrub(str(codex_home))
     app = make_app(services, subtitle=subtitle)
     result = app.run()
     return result if isinstance(result, int) else 0

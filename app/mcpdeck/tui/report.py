@@ -63,7 +63,9 @@ def report_view(report: ServerReport) -> ReportView:
     cfg = report.config
     ov = view.overview
     ov.append(("Status", report.status))
-    ov.append(("Transport", ", ".join(f"{k}={_value(v)}" for k, v in report.transport.items())))
+    # Unset options (null, [], {}) say nothing: leave them out.
+    transport = {k: v for k, v in report.transport.items() if v not in (None, [], {}, "")}
+    ov.append(("Transport", ", ".join(f"{k}={_value(v)}" for k, v in transport.items())))
     where = cfg.file or "?"
     ov.append(("Defined in", f"{cfg.layer or '?'} layer, {where}"))
     ov.append(("Trusted", "yes" if cfg.trusted else "no (project not trusted)"))

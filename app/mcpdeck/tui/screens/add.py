@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mcpdeck.tui.app import McpdeckApp
 
 FIELDS = (
-    ("name", "Name", "linear"),
+    ("name", "Name", "e.g. github"),
     ("target", "URL or command", "https://mcp.example.com/mcp   or   npx -y @acme/mcp-server"),
     ("bearer_env", "Bearer token env var (optional, URL only)", "ACME_TOKEN"),
     ("scopes", "OAuth scopes (optional, URL only)", "read write"),
@@ -51,13 +51,23 @@ class AddServerScreen(ModalScreen[AddResult | None]):
                 yield Label(label)
                 yield Input(placeholder=placeholder, id=f"f-{key}")
                 yield Static("", id=f"e-{key}", classes="field-error")
-            project = escape(self._scrub(str(self.loaded.project_file())))
-            user = escape(self._scrub(str(self.loaded.user_file)))
-            yield Checkbox(f"Write to the project's config ({project})", id="f-project")
-            yield Static(f"[dim]Otherwise it goes to {user}.[/]", id="add-where")
+            yield Checkbox("Write to this project's config instead of the user's", id="f-project")
+            yield Static(self._where(project=False), id="add-where")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add", variant="primary", id="add-ok")
                 yield Button("Cancel", id="add-cancel")
+            yield Static(
+                "[b]Tab[/b] next field    [b]Enter[/b] next / add    [b]Escape[/b] cancel",
+                classes="dialog-keys",
+            )
+
+    def _where(self, *, project: bool) -> str:
+        file = self.loaded.project_file() if project else self.loaded.user_file
+        return f"[dim]Goes to[/] {escape(self._scrub(str(file)))}"
+
+    @on(Checkbox.Changed, "#f-project")
+    def _where_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#add-where", Static).update(self._where(project=event.value))
 
     def on_mount(self) -> None:
         for inp in self.query(Input):
@@ -87,9 +97,14 @@ class AddServerScreen(ModalScreen[AddResult | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        last = event.input.id == f"f-{FIELDS[-1][0]}"
-        if last or check(self._form(), set(self.loaded.servers)).ok:
+        """Enter: add when the form is complete; else stay on a wrong field, or move on."""
+        key = (event.input.id or "").removeprefix("f-")
+        result = check(self._form(), set(self.loaded.servers))
+        if result.ok or key == FIELDS[-1][0]:
             self.action_submit()
+        elif key in result.errors and event.value.strip():
+            self._touched.add(key)
+            self._show_errors(all_fields=False)
         else:
             self.focus_next()
 

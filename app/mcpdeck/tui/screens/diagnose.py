@@ -17,8 +17,9 @@ from textual.worker import Worker, WorkerState
 
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.model import FindingView, ReportView, TraceLine
+from mcpdeck.tui.widgets.facts import Facts
 from mcpdeck.tui.widgets.look import themed
-from mcpdeck.tui.widgets.timeline import STATUS_GLYPHS, STEP_WORDS
+from mcpdeck.tui.widgets.timeline import trace_table
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
@@ -34,6 +35,7 @@ TABS = (
     ("log", "Log"),
     ("findings", "Findings"),
 )
+FINDING_WIDTH = 28
 SEVERITY_LOOK = {"error": ("✗", "error"), "warning": ("!", "warning"), "info": ("·", "accent")}
 
 ToolsKnown = Callable[[str, int | None], None]
@@ -60,19 +62,24 @@ class DiagnosticScreen(Screen[None]):
         self._on_tools = on_tools
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="☰")
         yield Static("", id="diag-status")
         with TabbedContent(id="tabs", initial="overview"):
             with TabPane("Overview", id="overview"):
-                yield VerticalScroll(Static(id="overview-body"))
+                yield VerticalScroll(Facts(id="overview-body"))
             with TabPane("Auth", id="auth"):
-                yield VerticalScroll(Static(id="auth-body"))
+                yield VerticalScroll(
+                    Facts(id="auth-body"),
+                    Static("", id="auth-chain-title"),
+                    Static("", id="auth-chain"),
+                )
             with TabPane("Tools", id="tools"), Horizontal(classes="master-detail"):
                 yield DataTable(id="tools-table", cursor_type="row")
                 yield VerticalScroll(Static(id="tool-detail"), id="tool-detail-box")
             for key in ("resources", "templates", "prompts"):
                 with TabPane(key.capitalize(), id=key):
                     yield DataTable(id=f"{key}-table", cursor_type="row")
+                    yield Static("", id=f"{key}-empty", classes="empty-tab")
             with TabPane("Log", id="log"):
                 yield VerticalScroll(Static(id="log-body"))
             with TabPane("Findings", id="findings"), Horizontal(classes="master-detail"):
@@ -150,11 +157,16 @@ class DiagnosticScreen(Screen[None]):
         self.query_one("#diag-status", Static).update(
             f"[b]{escape(report.name)}[/b]   {head}   {verdict}  [dim](press 1–8 for tabs)[/]"
         )
-        self._kv("#overview-body", report.overview)
-        auth = self._kv_text(report.auth)
-        if report.discovery:
-            auth += "\n\n[b $accent]Discovery chain[/]\n" + self._trace(report.discovery)
-        self.query_one("#auth-body", Static).update(auth or "[dim]No authentication data.[/]")
+        self.query_one("#overview-body", Facts).show(self._scrubbed(report.overview))
+        self.query_one("#auth-body", Facts).show(
+            self._scrubbed(report.auth), "No authentication data."
+        )
+        chain_title = self.query_one("#auth-chain-title", Static)
+        chain_title.update("[b $accent]Discovery chain[/]" if report.discovery else "")
+        chain_title.display = bool(report.discovery)
+        self.query_one("#auth-chain", Static).update(
+            trace_table(self.app, report.discovery, self.app.scrub)
+        )
         self._fill_tools(report)
         for key, items in (
             ("resources", report.resources),
@@ -165,8 +177,16 @@ class DiagnosticScreen(Screen[None]):
             table.clear()
             for i, item in enumerate(items):
                 table.add_row(item.name, item.detail, item.description, key=str(i))
+            empty = self.query_one(f"#{key}-empty", Static)
+            empty.display = not items
+            why = report.session_error
+            empty.update(
+                f"[dim]No {key}: {self._t(why)}[/]" if why else f"[dim]The server lists no {key}.[/]"
+            )
         self.query_one("#log-body", Static).update(
-            self._trace(report.log) if report.log else "[dim]No HTTP exchange recorded.[/]"
+            trace_table(self.app, report.log, self.app.scrub)
+            if report.log
+            else "[dim]No HTTP exchange recorded.[/]"
         )
         self._fill_findings(report.findings)
         tabs = self.query_one(TabbedContent)
@@ -178,25 +198,8 @@ class DiagnosticScreen(Screen[None]):
         if self._on_tools is not None:
             self._on_tools(report.name, report.tool_count)
 
-    def _kv_text(self, pairs: list[tuple[str, str]]) -> str:
-        width = max((len(k) for k, _ in pairs), default=0) + 2
-        return "\n".join(f"[b]{escape(k):<{width}}[/b]{self._t(v)}" for k, v in pairs)
-
-    def _kv(self, selector: str, pairs: list[tuple[str, str]]) -> None:
-        self.query_one(selector, Static).update(self._kv_text(pairs) or "[dim]Nothing.[/]")
-
-    def _trace(self, lines: list[TraceLine]) -> str:
-        out = []
-        for line in lines:
-            glyph, colour = STATUS_GLYPHS.get(line.status, ("·", "$foreground"))
-            took = (
-                f" [dim]{line.elapsed_ms:.0f} ms[/]"
-                if line.elapsed_ms is not None and " ms" not in line.summary
-                else ""
-            )
-            word = STEP_WORDS.get(line.step, line.step)
-            out.append(f"[{colour}]{glyph}[/] [b]{word:<12}[/b] {self._t(line.summary)}{took}")
-        return "\n".join(out)
+    def _scrubbed(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(k, self.app.scrub(v)) for k, v in pairs]
 
     def _fill_tools(self, report: ReportView) -> None:
         table = self.query_one("#tools-table", DataTable)
@@ -220,8 +223,11 @@ class DiagnosticScreen(Screen[None]):
             )
             return
         tool = tools[min(index, len(tools) - 1)]
+        # The server's key order (type, properties, required) reads better than sorted keys.
         schema = (
-            json.dumps(tool.input_schema, indent=2, sort_keys=True) if tool.input_schema else "{}"
+            escape(json.dumps(tool.input_schema, indent=2, ensure_ascii=False))
+            if tool.input_schema
+            else "[dim]none given[/]"
         )
         state = (
             "exposed to the client"
@@ -231,7 +237,7 @@ class DiagnosticScreen(Screen[None]):
         box.update(
             f"[b]{escape(tool.name)}[/b]  [dim]{state}[/]\n\n"
             f"{escape(tool.description) or '[dim]no description[/]'}\n\n"
-            f"[b]Input schema[/b]\n{escape(schema)}"
+            f"[b]Input schema[/b]\n{schema}"
         )
 
     def _fill_findings(self, findings: list[FindingView]) -> None:
@@ -240,9 +246,13 @@ class DiagnosticScreen(Screen[None]):
         for i, finding in enumerate(findings):
             glyph, var = SEVERITY_LOOK.get(finding.severity, ("·", "foreground"))
             fix = "Enter: apply" if finding.edit else ("see detail" if finding.fix else "")
+            # The whole message is in the detail beside; here it leaves room for the Fix column.
+            message = self.app.scrub(finding.message)
+            if len(message) > FINDING_WIDTH:
+                message = message[: FINDING_WIDTH - 1] + "…"
             table.add_row(
                 themed(self.app, f"{glyph} {finding.severity}", var),
-                self.app.scrub(finding.message),
+                message,
                 fix,
                 key=str(i),
             )

@@ -39,10 +39,10 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Diagnostic view",
         [
-            (
-                "← → / Tab",
-                "switch tabs: Overview, Auth, Tools, Resources, Templates, Prompts, Log, Findings",
-            ),
+            ("1 … 8", "Overview, Auth, Tools, Resources, Templates, Prompts, Log, Findings"),
+            ("← →", "previous / next tab (when the tab bar has the focus)"),
+            ("Tab", "move the focus between the tab bar and the tab's content"),
+            ("↑ ↓", "select a tool or a finding: its detail is shown beside it"),
             ("Enter", "on a finding with a config fix: apply it (asks first), then check again"),
             ("r", "run the diagnosis again"),
             ("l", "log in to this server"),
@@ -50,9 +50,18 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        "Add form",
+        [
+            ("Tab", "next field (shift+Tab: previous)"),
+            ("Enter", "next field; on a complete form: add the server"),
+            ("ctrl+s", "add the server"),
+            ("Escape", "cancel: nothing is written"),
+        ],
+    ),
+    (
         "Everywhere",
         [
-            ("y / n", "answer a confirmation"),
+            ("y / n", "answer a confirmation (Enter: yes, Escape: no)"),
             ("Escape", "close a window"),
         ],
     ),

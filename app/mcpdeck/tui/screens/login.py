@@ -80,6 +80,8 @@ class LoginScreen(ModalScreen[str]):
         summary = event.summary
         if event.step == "authorize" and any(isinstance(data.get(k), str) for k in URL_KEYS):
             summary = "authorization URL ready (shown below)"
+        # The CLI prints the URL before this line; here it is below the timeline.
+        summary = summary.replace("the URL above", "the URL below")
         self.query_one(Timeline).add(
             TimelineEntry(event.step, event.status, summary, event.elapsed_ms)
         )

@@ -52,7 +52,6 @@ class MainScreen(Screen[None]):
         self.loaded: LoadedConfig | None = None
         self.rows: dict[str, RowState] = {}
         self.last_errors: dict[str, str] = {}
-        self.last_login: dict[str, float] = {}
         self.filter_text = ""
         self._fingerprint: tuple[Any, ...] | None = None
         self._worker_server: dict[Worker[Any], str] = {}
@@ -61,7 +60,7 @@ class MainScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield Header(icon="☰")
         yield Static(id="banner")
         yield Static(id="empty")
         with Horizontal(id="body"):
@@ -115,13 +114,15 @@ class MainScreen(Screen[None]):
         return out
 
     def _render_all(self) -> None:
-        now = self._now()
-        self.table.show_rows(self._visible_rows(), now)
-        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
+        self._show_table()
         self._render_banner()
         self._render_empty()
         self._render_panel()
         self._refresh_bindings_if_changed()
+
+    def _show_table(self) -> None:
+        self.table.show_rows(self._visible_rows(), self._now(), all_names=list(self.rows))
+        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
 
     def _render_banner(self) -> None:
         banner = self.query_one("#banner", Static)
@@ -132,7 +133,9 @@ class MainScreen(Screen[None]):
         errors = [p for p in problems if p.severity == "error"]
         head = (
             f"⚠ {len(problems)} configuration problem{'s' if len(problems) != 1 else ''}"
-            f" ({len(errors)} error{'s' if len(errors) != 1 else ''}) — valid servers are still listed"
+            f" ({len(errors)} error{'s' if len(errors) != 1 else ''})"
+            + (" — the valid servers are still listed" if self.rows else "")
+            + " — the list reloads when the file is saved"
         )
         lines = [f"[b]{head}[/b]"]
         for problem in problems[:MAX_BANNER_LINES]:
@@ -150,6 +153,18 @@ class MainScreen(Screen[None]):
         body = self.query_one("#body")
         if self.loaded is None:
             empty.display = False
+            return
+        unreadable = any(p.severity == "error" for p in self.loaded.all_problems())
+        if not self.rows and unreadable:
+            empty.update(
+                "[b]No server could be read.[/b]\n\n"
+                "Fix the configuration error shown above in your editor; the list reloads "
+                "as soon as the file is saved.\n\n"
+                "  • [b]mcpdeck doctor[/b] explains every problem\n"
+                "  • [b]?[/b] lists every key"
+            )
+            empty.display = True
+            body.display = False
             return
         if not self.rows:
             user = self.app.shown(str(self.loaded.user_file))
@@ -187,7 +202,6 @@ class MainScreen(Screen[None]):
                 checking=row.checking,
                 last_error=self.last_errors.get(server.name),
                 bearer_set=bearer,
-                last_login=self.last_login.get(server.name),
             ),
             self._now(),
         )
@@ -312,7 +326,7 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self.table.show_rows(self._visible_rows(), self._now())
+        self._show_table()
         self._render_panel()
 
     @on(Input.Submitted, "#filter")
@@ -394,7 +408,6 @@ class MainScreen(Screen[None]):
 
         def done(result: str | None) -> None:
             if result == "ok":
-                self.last_login[name] = self._now()
                 self.last_errors.pop(name, None)
                 self.action_reprobe_named(name)
             elif result and result != "cancelled":
@@ -434,7 +447,6 @@ class MainScreen(Screen[None]):
             self.app.notify(f"Logged out of {escape(name)}: removed from {', '.join(removed)}.")
         else:
             self.app.notify(f"{escape(name)}: nothing was stored; nothing to remove.")
-        self.last_login.pop(name, None)
         self.action_reprobe_named(name)
 
     def action_add(self) -> None:

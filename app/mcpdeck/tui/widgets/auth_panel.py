@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +31,13 @@ class PanelFacts:
     checking: bool
     last_error: str | None
     bearer_set: bool | None  # None when the server has no bearer_token_env_var
-    last_login: float | None  # a login done in this session (the store may know older ones)
+
+
+def _tui_words(detail: str, name: str) -> str:
+    """The status detail speaks CLI ("run `mcpdeck login x`"); here one key does it."""
+    detail = detail.replace(f"run `mcpdeck login {name}`", "press l to log in")
+    # The Expires row below counts down live; a frozen "valid for …" would contradict it.
+    return re.sub(r"; token valid for [^;]*", "", detail)
 
 
 class AuthPanel(VerticalScroll):
@@ -40,6 +47,7 @@ class AuthPanel(VerticalScroll):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._scrub = scrub
         self._facts: PanelFacts | None = None
+        self._shown: str | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="auth-body")
@@ -49,8 +57,10 @@ class AuthPanel(VerticalScroll):
         self.tick(now)
 
     def tick(self, now: float) -> None:
-        body = self.query_one("#auth-body", Static)
-        body.update(self._markup(now) if self._facts else "[dim]No server selected.[/]")
+        markup = self._markup(now) if self._facts else "[dim]No server selected.[/]"
+        if markup != self._shown:  # the countdown ticks every second; most seconds change nothing
+            self._shown = markup
+            self.query_one("#auth-body", Static).update(markup)
 
     def _t(self, text: str) -> str:
         return escape(self._scrub(text))
@@ -66,7 +76,7 @@ class AuthPanel(VerticalScroll):
         lines = [f"[b]{self._t(s.name)}[/b]  [${badge_var}]{badge}[/]"]
         lines.append(f"[${var}]{glyph} {word}[/]")
         if p is not None and p.detail:
-            lines.append(f"  {self._t(p.detail)}")
+            lines.append(self._t(_tui_words(p.detail, s.name)))
         elif key == "checking":
             lines.append("  [dim]asking the server…[/]")
         lines.append("")
@@ -84,7 +94,7 @@ class AuthPanel(VerticalScroll):
         if s.bearer_token_env_var:
             state = "[$success]set[/]" if f.bearer_set else "[$error]not set[/]"
             row("Bearer env", f"{self._t(s.bearer_token_env_var)} {state}")
-        if f.last_error:
+        if f.last_error and not (p is not None and p.failed and f.last_error == p.detail):
             lines.append("")
             lines.append(f"[$error][b]Last error[/b][/]  {self._t(f.last_error)}")
         if p is not None and p.checked_at is not None:
@@ -119,10 +129,9 @@ class AuthPanel(VerticalScroll):
             row("Refreshable", "[$success]yes[/]" if p.refreshable else "[$warning]no[/]")
         if p is not None and p.issuer:
             row("Issuer", self._t(p.issuer))
-        last_login = self._facts.last_login if self._facts else None
-        if last_login is None and p is not None:
-            last_login = p.obtained_at
-        if last_login is not None:
-            row("Last login", f"{clock_time(last_login)} ({ago(max(now - last_login, 0))})")
+        # The store knows when the tokens were issued, even for a login made elsewhere.
+        if p is not None and p.obtained_at is not None:
+            obtained = p.obtained_at
+            row("Last login", f"{clock_time(obtained)} ({ago(max(now - obtained, 0))})")
         if s.oauth_resource:
             row("Resource", self._t(s.oauth_resource))

@@ -32,7 +32,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("source", "Source", 20),
     ("enabled", "Enabled", 8),
     ("auth", "Auth", 2 + max(len(g) + 1 + len(w) for g, w, _ in STATUS_LOOK.values())),
-    ("expires", "Expires in", 12),
+    ("expires", "Expires", 9),
     ("tools", "Tools", 6),
 )
 
@@ -118,13 +118,21 @@ class ServerTable(ScrollView, can_focus=True):
 
     # -- updates ----------------------------------------------------------------------------
 
-    def show_rows(self, rows: list[RowState], now: float) -> None:
-        """Replace every row, keeping the cursor on the same server when it is still listed."""
+    def show_rows(
+        self, rows: list[RowState], now: float, *, all_names: list[str] | None = None
+    ) -> None:
+        """Replace every row, keeping the cursor on the same server when it is still listed.
+
+        ``all_names`` (every server, filtered out or not) sizes the name column, so the
+        columns stay put under their header while the user types a filter.
+        """
         keep = self.selected_name
+        previous = self.cursor
         self._now = now
         self._rows = list(rows)
         self._index = {r.server.name: i for i, r in enumerate(self._rows)}
-        self._name_width = max([len(r.server.name) for r in self._rows] + [6]) + 2
+        names = all_names if all_names is not None else [r.server.name for r in self._rows]
+        self._name_width = max([len(n) for n in names] + [6]) + 2
         widths = self._widths()
         cells = {r.server.name: self._make_cells(r, now) for r in self._rows}
         if widths != self._last_widths:
@@ -136,7 +144,8 @@ class ServerTable(ScrollView, can_focus=True):
                     self._forget(name)
         self._cells = cells
         self.virtual_size = Size(self._total_width(), len(self._rows))
-        target = self._index.get(keep, 0) if keep is not None else 0
+        # A removed server leaves the cursor where it was (on its neighbour), not at the top.
+        target = self._index.get(keep, previous) if keep is not None else previous
         self.set_reactive(ServerTable.cursor, min(target, max(len(self._rows) - 1, 0)))
         self.refresh()
         self.post_message(self.Highlighted(self.selected_name))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from textual.markup import escape
+from rich.table import Table
+from rich.text import Text
+from textual.app import App
 from textual.widgets import Static
+
+from mcpdeck.tui.widgets.look import themed
 
 STEP_WORDS = {
     "probe": "Probe",
@@ -26,12 +31,34 @@ STEP_WORDS = {
     "error": "Error",
 }
 STATUS_GLYPHS = {
-    "start": ("…", "$accent"),
-    "ok": ("✓", "$success"),
-    "fail": ("✗", "$error"),
-    "info": ("·", "$foreground-muted"),
-    "skip": ("–", "$foreground-muted"),
+    "start": ("…", "accent"),
+    "ok": ("✓", "success"),
+    "fail": ("✗", "error"),
+    "info": ("·", "foreground-muted"),
+    "skip": ("–", "foreground-muted"),
 }
+
+
+class TraceRow(Protocol):
+    step: str
+    status: str
+    summary: str
+    elapsed_ms: float | None
+
+
+def trace_table(app: App[Any], rows: Sequence[TraceRow], scrub: Callable[[str], str]) -> Table:
+    """One line per step: glyph, step, summary; a long summary wraps under itself."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    for row in rows:
+        glyph, variable = STATUS_GLYPHS.get(row.status, ("·", "foreground"))
+        summary = Text(scrub(row.summary))
+        if row.elapsed_ms is not None and " ms" not in row.summary:
+            summary.append(scrub(f" {row.elapsed_ms:.0f} ms"), style="dim")
+        grid.add_row(themed(app, glyph, variable), STEP_WORDS.get(row.step, row.step), summary)
+    return grid
 
 
 @dataclass
@@ -50,24 +77,13 @@ class Timeline(Static):
         self._scrub = scrub
         self.entries: list[TimelineEntry] = []
 
+    def on_mount(self) -> None:
+        self.update(Text("starting…", style="dim"))
+
     def add(self, entry: TimelineEntry) -> None:
         last = self.entries[-1] if self.entries else None
         if last is not None and last.step == entry.step and last.status == "start":
             self.entries[-1] = entry
         else:
             self.entries.append(entry)
-        self.update(self.render_markup())
-
-    def render_markup(self) -> str:
-        lines = []
-        for e in self.entries:
-            glyph, colour = STATUS_GLYPHS.get(e.status, ("·", "$foreground"))
-            took = (
-                f" [dim]{e.elapsed_ms:.0f} ms[/]"
-                if e.elapsed_ms is not None and " ms" not in e.summary
-                else ""
-            )
-            word = STEP_WORDS.get(e.step, e.step)
-            summary = escape(self._scrub(e.summary))
-            lines.append(f"[{colour}]{glyph}[/] [b]{word:<14}[/b] {summary}{took}")
-        return "\n".join(lines) if lines else "[dim]starting…[/]"
+        self.update(trace_table(self.app, self.entries, self._scrub))
