@@ -7,7 +7,6 @@ next (a blocking store, read in a thread), the network last (probes run concurre
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -156,6 +155,8 @@ def _lookup_all(
 async def _probe(
     server: ServerConfig, http: httpx.AsyncClient, timeout: float, fallback: AuthInfo | None
 ) -> ServerStatus:
+    import asyncio
+
     from mcpdeck.oauth.discovery import probe_server
 
     assert server.url is not None
@@ -181,6 +182,76 @@ def _join(first: str, second: str) -> str:
     return f"{first}; {second}" if first else second
 
 
+@dataclass
+class StatusPlan:
+    """What configuration and stored credentials decide; the rest needs a network probe."""
+
+    decided: list[ServerStatus] = field(default_factory=list)
+    to_probe: list[tuple[ServerConfig, AuthInfo | None]] = field(default_factory=list)
+
+
+def plan_statuses(
+    loaded: LoadedConfig,
+    credentials: CredentialLookup | None,
+    *,
+    names: list[str] | None = None,
+    offline: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> StatusPlan:
+    """Decide every status that needs no network. Blocking: reads the credential store."""
+    plan = StatusPlan()
+    undecided: list[ServerConfig] = []
+    for name, server in loaded.servers.items():
+        if names is not None and name not in names:
+            continue
+        decided = status_from_config(server, environ)
+        if decided is not None:
+            plan.decided.append(decided)
+        else:
+            undecided.append(server)
+
+    stored: dict[str, tuple[CredentialRecord, str] | BaseException | None] = {}
+    if undecided and credentials is not None:
+        stored = _lookup_all(undecided, loaded, credentials)
+
+    for server in undecided:
+        found = stored.get(server.name)
+        fallback: AuthInfo | None = None
+        if isinstance(found, BaseException):
+            fallback = AuthInfo(detail=f"credential store error: {redact(str(found))}")
+        elif found is not None:
+            record, store = found
+            status = status_from_record(server, record, store)
+            if status is not None and status.auth_status == "authenticated":
+                plan.decided.append(status)
+                continue
+            fallback = status.auth if status is not None else None
+        if offline:
+            info = fallback or AuthInfo(detail="")
+            info.detail = _join(info.detail, "not probed (--offline)")
+            state: AuthStatus = "oauth_available" if fallback else "none"
+            plan.decided.append(ServerStatus(server.name, state, info))
+        else:
+            plan.to_probe.append((server, fallback))
+    return plan
+
+
+def _in_config_order(loaded: LoadedConfig, statuses: list[ServerStatus]) -> dict[str, ServerStatus]:
+    order = {name: i for i, name in enumerate(loaded.servers)}
+    return {s.name: s for s in sorted(statuses, key=lambda s: order.get(s.name, 0))}
+
+
+def offline_statuses(
+    loaded: LoadedConfig,
+    credentials: CredentialLookup | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, ServerStatus]:
+    """``list --offline``: synchronous, no event loop, no HTTP client (start-up budget)."""
+    plan = plan_statuses(loaded, credentials, offline=True, environ=environ)
+    return _in_config_order(loaded, plan.decided)
+
+
 async def compute_statuses(
     loaded: LoadedConfig,
     credentials: CredentialLookup | None,
@@ -194,55 +265,35 @@ async def compute_statuses(
     http: httpx.AsyncClient | None = None,
 ) -> dict[str, ServerStatus]:
     """Status of every server (or of ``names``), in config order; ``on_result`` sees each early."""
-    wanted = [s for n, s in loaded.servers.items() if names is None or n in names]
-    results: dict[str, ServerStatus] = {}
+    import asyncio
 
-    def done(status: ServerStatus) -> ServerStatus:
-        results[status.name] = status
+    results: list[ServerStatus] = []
+
+    def done(status: ServerStatus) -> None:
+        results.append(status)
         if on_result is not None:
             on_result(status)
-        return status
 
-    undecided: list[ServerConfig] = []
-    for server in wanted:
-        decided = status_from_config(server, environ)
-        if decided is not None:
-            done(decided)
-        else:
-            undecided.append(server)
+    # The keyring may block on D-Bus: plan in a thread so the caller's loop stays responsive.
+    plan = await asyncio.to_thread(
+        plan_statuses, loaded, credentials, names=names, offline=offline, environ=environ
+    )
+    for status in plan.decided:
+        done(status)
 
-    stored: dict[str, tuple[CredentialRecord, str] | BaseException | None] = {}
-    if undecided and credentials is not None:
-        stored = await asyncio.to_thread(_lookup_all, undecided, loaded, credentials)
-
-    to_probe: list[tuple[ServerConfig, AuthInfo | None]] = []
-    for server in undecided:
-        found = stored.get(server.name)
-        fallback: AuthInfo | None = None
-        if isinstance(found, BaseException):
-            fallback = AuthInfo(detail=f"credential store error: {redact(str(found))}")
-        elif found is not None:
-            record, store = found
-            status = status_from_record(server, record, store)
-            if status is not None and status.auth_status == "authenticated":
-                done(status)
-                continue
-            fallback = status.auth if status is not None else None
-        if offline:
-            info = fallback or AuthInfo(detail="")
-            info.detail = _join(info.detail, "not probed (--offline)")
-            done(ServerStatus(server.name, "oauth_available" if fallback else "none", info))
-        else:
-            to_probe.append((server, fallback))
-
-    if to_probe:
+    if plan.to_probe:
         import httpx
+
+        from mcpdeck.net import ssl_context
 
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         gate = asyncio.Semaphore(concurrency)
         own_client = http is None
         client = http or httpx.AsyncClient(
-            limits=limits, timeout=httpx.Timeout(timeout), follow_redirects=False
+            limits=limits,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            verify=ssl_context(),
         )
 
         async def one(server: ServerConfig, fallback: AuthInfo | None) -> None:
@@ -254,26 +305,9 @@ async def compute_statuses(
             done(status)
 
         try:
-            await asyncio.gather(*(one(s, f) for s, f in to_probe))
+            await asyncio.gather(*(one(s, f) for s, f in plan.to_probe))
         finally:
             if own_client:
                 await client.aclose()
 
-    order = {name: i for i, name in enumerate(loaded.servers)}
-    return dict(sorted(results.items(), key=lambda kv: order.get(kv[0], 0)))
-
-
-async def compute_status(
-    server: ServerConfig,
-    loaded: LoadedConfig,
-    credentials: CredentialLookup | None,
-    *,
-    offline: bool = False,
-    timeout: float = DEFAULT_TIMEOUT_SEC,
-    http: httpx.AsyncClient | None = None,
-) -> ServerStatus:
-    """One server's status (the TUI's `r` key)."""
-    found = await compute_statuses(
-        loaded, credentials, names=[server.name], offline=offline, timeout=timeout, http=http
-    )
-    return found[server.name]
+    return _in_config_order(loaded, results)

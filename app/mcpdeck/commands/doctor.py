@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_config(args.codex_home, args.cd)
     store = open_store(loaded.settings.credentials_store, args.codex_home)
     names = [args.name] if getattr(args, "name", None) else None
+    if any(s.is_active for n, s in loaded.servers.items() if names is None or n in names):
+        from mcpdeck.session.connect import preload_sdk
+
+        preload_sdk()
     reports = asyncio.run(
         diagnose_all(loaded, store, names, timeout=getattr(args, "timeout", None))
     )

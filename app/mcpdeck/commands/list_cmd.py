@@ -7,7 +7,6 @@ textual, mcp or authlib, and rich only for the human table.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any
@@ -16,7 +15,7 @@ from mcpdeck.config.loader import load_config
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.config.serialize import server_to_codex_json, source_json
 from mcpdeck.errors import EXIT_OK, EXIT_USAGE
-from mcpdeck.status import ServerStatus, compute_statuses
+from mcpdeck.status import ServerStatus, offline_statuses
 
 _GLYPH = {
     "authenticated": ("✓", "green", "authenticated"),
@@ -48,9 +47,13 @@ def server_json(server: ServerConfig, status: ServerStatus) -> dict[str, Any]:
 def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerStatus]]:
     loaded = load_config(args.codex_home, args.cd)
     credentials = _open_credentials(loaded)
-    statuses = asyncio.run(
-        compute_statuses(loaded, credentials, offline=args.offline, timeout=args.timeout)
-    )
+    if args.offline:
+        return loaded, offline_statuses(loaded, credentials)
+    import asyncio
+
+    from mcpdeck.status import compute_statuses
+
+    statuses = asyncio.run(compute_statuses(loaded, credentials, timeout=args.timeout))
     return loaded, statuses
 
 

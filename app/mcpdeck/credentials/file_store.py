@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcpdeck.credentials.lock import file_lock
+from mcpdeck.credentials.file_lock import file_lock
 from mcpdeck.credentials.record import (
     ClientRegistration,
     CredentialKey,

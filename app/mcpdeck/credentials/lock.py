@@ -14,42 +14,13 @@ import hashlib
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from mcpdeck.credentials.file_lock import open_lock_file
 from mcpdeck.credentials.record import CredentialKey, CredentialStoreError
 
 LOCK_DIR_NAME = ".mcpdeck-locks"
-
-
-def _open_lock_file(path: Path) -> int:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise CredentialStoreError(
-            f"{path}: cannot open lock file ({exc.strerror}); check that CODEX_HOME is writable"
-        ) from exc
-    # A lock file created by an older version or another umask must not stay readable by others.
-    with contextlib.suppress(OSError):
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
-    return fd
-
-
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created 0600) for the duration of the block.
-
-    Blocking: for use inside synchronous store code that already runs in a worker thread.
-    """
-    fd = _open_lock_file(path)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        # Closing the descriptor releases the lock.
-        os.close(fd)
 
 
 def refresh_lock_path(codex_home: Path, key: CredentialKey) -> Path:
@@ -139,7 +110,7 @@ async def refresh_lock(codex_home: Path, key: CredentialKey) -> AsyncIterator[No
     path = refresh_lock_path(codex_home, key)
     async with _inprocess_lock(path):
         # Opening a local file is quick; only the wait for the lock happens off the loop.
-        fd = _open_lock_file(path)
+        fd = open_lock_file(path)
         await _acquire_flock(fd)
         try:
             yield

@@ -30,6 +30,7 @@ from mcpdeck.diagnostics.report import (
 )
 from mcpdeck.diagnostics.token_claims import unverified_claims
 from mcpdeck.errors import UsageError
+from mcpdeck.net import ssl_context
 from mcpdeck.oauth.trace import FlowEvent, FlowTrace
 from mcpdeck.redact import redact
 from mcpdeck.session.environment import check_env, resolve_command, stdio_environment
@@ -159,7 +160,10 @@ async def _probe(server: ServerConfig, trace: FlowTrace, timeout: float) -> Disc
     assert server.url is not None
     try:
         async with httpx.AsyncClient(
-            follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False
+            follow_redirects=False,
+            timeout=httpx.Timeout(timeout),
+            trust_env=False,
+            verify=ssl_context(),
         ) as http:
             result = await asyncio.wait_for(probe_server(http, server.url, trace=trace), timeout)
     except TimeoutError:

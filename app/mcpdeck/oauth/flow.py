@@ -15,6 +15,7 @@ from authlib.common.urls import add_params_to_uri
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import ClientRegistration, CredentialKey, CredentialRecord
 from mcpdeck.errors import UsageError
+from mcpdeck.net import ssl_context
 from mcpdeck.oauth.browser import open_in_browser
 from mcpdeck.oauth.callback import DEFAULT_TIMEOUT_SEC, CallbackListener, listen_spec
 from mcpdeck.oauth.client_identity import ClientIdentity, resolve_client
@@ -39,7 +40,12 @@ class LoginStore(Protocol):
 
 def new_http_client() -> httpx.AsyncClient:
     """The client for every OAuth request: redirects are never followed."""
-    return httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(15.0), trust_env=False)
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(15.0),
+        trust_env=False,
+        verify=ssl_context(),
+    )
 
 
 def resource_for(server: ServerConfig, discovery: Discovery) -> str:

@@ -43,6 +43,21 @@ _STDERR_TAIL_LINES = 12
 _CLIENT_NAME = "mcpdeck"
 
 
+def preload_sdk() -> None:
+    """Import the MCP SDK before an event loop runs sessions concurrently.
+
+    The first import takes most of a second; done lazily inside the first session it would
+    stall every other server's session on the same loop (doctor over many servers).
+    """
+    import httpx2  # noqa: F401
+    import mcp_types  # noqa: F401
+    from mcp.client.session import ClientSession  # noqa: F401
+    from mcp.client.stdio import stdio_client  # noqa: F401
+    from mcp.client.streamable_http import streamable_http_client  # noqa: F401
+
+    from mcpdeck.session import http  # noqa: F401
+
+
 @dataclass
 class McpSession:
     """An initialized session. ``raw`` is the SDK's ClientSession for anything not wrapped."""

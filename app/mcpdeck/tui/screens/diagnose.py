@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from textual.worker import Worker, WorkerState
 
 from mcpdeck.tui.errors import one_line
-from mcpdeck.tui.model import FindingView, ReportView, TraceLine
+from mcpdeck.tui.model import FindingView, ReportView
 from mcpdeck.tui.widgets.facts import Facts
 from mcpdeck.tui.widgets.look import themed
 from mcpdeck.tui.widgets.timeline import trace_table
@@ -181,7 +181,9 @@ class DiagnosticScreen(Screen[None]):
             empty.display = not items
             why = report.session_error
             empty.update(
-                f"[dim]No {key}: {self._t(why)}[/]" if why else f"[dim]The server lists no {key}.[/]"
+                f"[dim]No {key}: {self._t(why)}[/]"
+                if why
+                else f"[dim]The server lists no {key}.[/]"
             )
         self.query_one("#log-body", Static).update(
             trace_table(self.app, report.log, self.app.scrub)
@@ -322,7 +324,7 @@ class DiagnosticScreen(Screen[None]):
         self.query_one(TabbedContent).active = key
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
     def action_rerun(self) -> None:
         self.run_diagnosis()

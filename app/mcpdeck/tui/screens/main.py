@@ -387,7 +387,13 @@ class MainScreen(Screen[None]):
             return
         from mcpdeck.tui.screens.diagnose import DiagnosticScreen
 
-        self.app.push_screen(DiagnosticScreen(server.name, self.loaded, self._tools_known))
+        name = server.name
+
+        def closed(_: None) -> None:
+            # The doctor may have refreshed a token or applied a fix: show the row as it is now.
+            self.action_reprobe_named(name)
+
+        self.app.push_screen(DiagnosticScreen(name, self.loaded, self._tools_known), closed)
 
     def _tools_known(self, name: str, count: int | None) -> None:
         row = self.rows.get(name)

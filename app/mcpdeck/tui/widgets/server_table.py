@@ -199,7 +199,7 @@ class ServerTable(ScrollView, can_focus=True):
             return "", None
         left = probe.expires_at - now
         if left <= 0:
-            return ("refresh due" if probe.refreshable else "expired"), "warning"
+            return ("refresh" if probe.refreshable else "expired"), "warning"
         return time_left(left), ("warning" if left < 60 else None)
 
     def _widths(self) -> list[tuple[str, str, int]]:

@@ -40,10 +40,14 @@ STATUS_GLYPHS = {
 
 
 class TraceRow(Protocol):
-    step: str
-    status: str
-    summary: str
-    elapsed_ms: float | None
+    @property
+    def step(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def elapsed_ms(self) -> float | None: ...
 
 
 def trace_table(app: App[Any], rows: Sequence[TraceRow], scrub: Callable[[str], str]) -> Table:
