@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from mcpdeck.tui.model import Probe
+from mcpdeck.tui.model import RefreshOutcome
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
@@ -23,10 +23,16 @@ class ConfigLoaded(Message):
         self.announce = announce  # changed on disk behind our back: say so
 
 
-class ProbeArrived(Message):
-    def __init__(self, probe: Probe) -> None:
+class ProbesPending(Message):
+    """Results wait in the screen's batch: one message per batch, not one per result."""
+
+    bubble = False  # the screen owns the batch; nothing above it needs to hear about it
+
+
+class RefreshDone(Message):
+    def __init__(self, outcome: RefreshOutcome) -> None:
         super().__init__()
-        self.probe = probe
+        self.outcome = outcome
 
 
 class ToolCountKnown(Message):

@@ -32,6 +32,17 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class RefreshOutcome:
+    """What one background refresh did; ``probe`` is the server's status afterwards."""
+
+    name: str
+    probe: Probe | None
+    refreshed: bool  # new tokens were stored (here or by another process)
+    rejected: bool = False  # invalid_grant: the record is now unusable, a login is needed
+    error: str | None = None  # one line, redacted; set whenever the refresh failed
+
+
+@dataclass(frozen=True)
 class LoginOutcome:
     store: str | None
     expires_at: float | None

@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcpdeck.tui.model import LoginOutcome, Probe, ReportView
+from mcpdeck.tui.model import LoginOutcome, Probe, RefreshOutcome, ReportView
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig, ServerConfig
@@ -131,6 +131,43 @@ class Services:
             store=backend if isinstance(backend, str) else None,
             expires_at=record.expires_at,
             granted_scopes=list(record.granted_scopes),
+        )
+
+    async def refresh(self, loaded: LoadedConfig, name: str) -> RefreshOutcome:
+        """Refresh the server's tokens when they are within the margin, then its new status.
+
+        Goes through the same token provider sessions use: the cross-process refresh lock,
+        rotation, and an ``invalid_grant`` marking the record unusable (never retried there).
+        """
+        from mcpdeck.credentials.record import CredentialKey
+        from mcpdeck.oauth.refresh import RefreshRejected
+        from mcpdeck.oauth.token_provider import TokenProvider
+        from mcpdeck.redact import redact
+
+        server = loaded.servers[name]
+        assert server.url is not None
+        store = self._credentials(loaded)
+        key = CredentialKey.for_server(loaded.codex_home, name, server.url)
+        before = await asyncio.to_thread(store.load, key)
+        provider = TokenProvider(server, loaded, store)
+        await provider.bearer()
+        error = provider.last_error
+        after = await asyncio.to_thread(store.load, key)
+        # A refresh made by another process (it held the lock first) counts too.
+        stamp = after.last_refresh_at if after is not None else None
+        refreshed = (
+            error is None
+            and stamp is not None
+            and (before is None or stamp != before.last_refresh_at)
+        )
+        probes: list[Probe] = []
+        await self.probe(loaded, probes.append, names=[name])
+        return RefreshOutcome(
+            name=name,
+            probe=probes[-1] if probes else None,
+            refreshed=refreshed,
+            rejected=isinstance(error, RefreshRejected),
+            error=redact(error.one_line()) if error is not None else None,
         )
 
     async def logout(self, loaded: LoadedConfig, name: str) -> list[str]:

@@ -31,6 +31,8 @@ class PanelFacts:
     checking: bool
     last_error: str | None
     bearer_set: bool | None  # None when the server has no bearer_token_env_var
+    refreshing: bool = False  # a background token refresh is in flight
+    refreshed_at: float | None = None  # the last background refresh that stored new tokens
 
 
 def _tui_words(detail: str, name: str) -> str:
@@ -90,7 +92,7 @@ class AuthPanel(VerticalScroll):
         if s.disabled_reason:
             row("Not active", f"[$warning]{self._t(s.disabled_reason)}[/]")
         if s.transport == "streamable_http":
-            self._oauth_rows(row, s, p, now)
+            self._oauth_rows(row, f, now)
         if s.bearer_token_env_var:
             state = "[$success]set[/]" if f.bearer_set else "[$error]not set[/]"
             row("Bearer env", f"{self._t(s.bearer_token_env_var)} {state}")
@@ -105,10 +107,10 @@ class AuthPanel(VerticalScroll):
     def _oauth_rows(
         self,
         row: Callable[[str, str], None],
-        s: ServerConfig,
-        p: Probe | None,
+        f: PanelFacts,
         now: float,
     ) -> None:
+        s, p = f.server, f.probe
         requested = (p.requested_scopes if p and p.requested_scopes else None) or s.scopes or []
         granted = p.granted_scopes if p else []
         row("Store", self._t(p.store) if p and p.store else "[dim]nothing stored[/]")
@@ -127,6 +129,10 @@ class AuthPanel(VerticalScroll):
                 row("Expires", f"{when}  [$warning]expired[/]")
         if p is not None and p.store:
             row("Refreshable", "[$success]yes[/]" if p.refreshable else "[$warning]no[/]")
+        if f.refreshing:
+            row("Refreshed", "[$warning]↻ refreshing in the background…[/]")
+        elif f.refreshed_at is not None and p is not None and p.auth_status == "authenticated":
+            row("Refreshed", f"{clock_time(f.refreshed_at)}  [dim]in the background[/]")
         if p is not None and p.issuer:
             row("Issuer", self._t(p.issuer))
         # The store knows when the tokens were issued, even for a login made elsewhere.

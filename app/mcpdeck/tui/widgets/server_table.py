@@ -43,6 +43,7 @@ class RowState:
     probe: Probe | None = None
     checking: bool = True
     tool_count: int | None = None
+    refreshing: bool = False  # a background token refresh is in flight
 
 
 Cell = tuple[str, str | None, bool]  # text, theme variable, bold
@@ -198,6 +199,8 @@ class ServerTable(ScrollView, can_focus=True):
         if probe is None or probe.expires_at is None or probe.auth_status != "authenticated":
             return "", None
         left = probe.expires_at - now
+        if row.refreshing:
+            return f"↻ {time_left(left)}" if left > 0 else "↻ refresh", "warning"
         if left <= 0:
             return ("refresh" if probe.refreshable else "expired"), "warning"
         return time_left(left), ("warning" if left < 60 else None)
