@@ -76,7 +76,7 @@ def describe_time_left(seconds: float) -> str:
     if s >= 3600:
         return f"{s // 3600} h {s % 3600 // 60} min"
     if s >= 60:
-        return f"{s // 60} min {s % 60} s"
+        return f"{s // 60} min {s % 60:02d} s"
     return f"{s} s"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from mcpdeck.config.model import ServerConfig
+from mcpdeck.status import describe_time_left
 from mcpdeck.tui.model import Probe
 
 # status -> (glyph, word, theme variable). Never colour alone: glyph and word carry it too.
@@ -40,16 +41,7 @@ def time_left(seconds: float) -> str:
 
 
 def long_time_left(seconds: float) -> str:
-    if seconds <= 0:
-        return "expired"
-    s = int(seconds)
-    if s >= 86400:
-        return f"{s // 86400} d {s % 86400 // 3600} h"
-    if s >= 3600:
-        return f"{s // 3600} h {s % 3600 // 60} min"
-    if s >= 60:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s} s"
+    return describe_time_left(seconds) if seconds > 0 else "expired"
 
 
 def clock_time(epoch: float) -> str:
