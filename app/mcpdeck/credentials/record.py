@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -36,6 +35,8 @@ class CredentialKey:
 
     def account(self) -> str:
         """Keyring account: readable server name plus a digest of home, name and URL."""
+        import hashlib  # lazily: OpenSSL's start-up costs `mcpdeck list` ~2 ms
+
         digest = hashlib.sha256(
             json.dumps([self.codex_home, self.server_name, self.server_url]).encode()
         ).hexdigest()[:24]
@@ -44,6 +45,8 @@ class CredentialKey:
 
 def registration_account(codex_home: str, issuer: str) -> str:
     """Store account of the client registration at ``issuer`` for one (canonical) CODEX_HOME."""
+    import hashlib
+
     digest = hashlib.sha256(json.dumps([codex_home, issuer]).encode()).hexdigest()[:24]
     return f"mcp-client|{digest}"
 
