@@ -5,7 +5,9 @@
     python3 scripts/dev.py test        set up .venv and the test tools, then run every check
     python3 scripts/dev.py run ARGS    set up .venv, then run `mcpdeck ARGS`
 
-Setup is idempotent and quick when nothing changed (it keys on pyproject.toml's content).
+Setup is idempotent and quick when nothing changed (it keys on pyproject.toml and
+constraints.txt). To move to newer dependencies: upgrade in .venv, run the tests, then
+`.venv/bin/pip freeze --exclude-editable > constraints.txt`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ def _run(cmd: list[str], **kw: object) -> int:
 
 def ensure_venv(extras: str = "dev") -> None:
     stamp = VENV / ".mcpdeck-installed"
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    # The constraints pin every package the checks depend on (ruff's formatting, Textual's
+    # rendering in the snapshot tests), so a new release upstream cannot turn CI red.
+    constraints = ROOT / "constraints.txt"
+    want = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + constraints.read_bytes() + extras.encode()
+    ).hexdigest()
     if stamp.exists() and stamp.read_text() == want and PY.exists():
         return
     if not PY.exists():
@@ -42,7 +49,8 @@ def ensure_venv(extras: str = "dev") -> None:
     _say("installing mcpdeck and its dependencies (first run takes a minute)")
     quiet = [] if os.environ.get("CI") else ["-q"]
     pip = [str(PY), "-m", "pip", "install", *quiet, "--disable-pip-version-check"]
-    if _run([*pip, "--upgrade", "pip"]) != 0 or _run([*pip, "-e", f".[{extras}]"]) != 0:
+    install = [*pip, "-c", str(constraints), "-e", f".[{extras}]"]
+    if _run([*pip, "--upgrade", "pip"]) != 0 or _run(install) != 0:
         sys.exit("[dev] pip install failed: check the network access to PyPI and try again")
     stamp.write_text(want)
 
