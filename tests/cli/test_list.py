@@ -164,3 +164,11 @@ def test_list_json_imports_no_textual_mcp_or_authlib(tmp_path: Path) -> None:
         """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+
+
+def test_missing_explicit_codex_home_is_a_config_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    out = mcpdeck(missing, tmp_path, "list", "--json")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert f"CODEX_HOME {missing} (--codex-home) does not exist" in out.stderr

@@ -45,9 +45,11 @@ def exit_code(reports: list[Any]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from mcpdeck.config.loader import load_config
+    from mcpdeck.config.paths import check_codex_home
     from mcpdeck.credentials.select import open_store
     from mcpdeck.diagnostics.doctor import diagnose_all
 
+    check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
     store = open_store(loaded.settings.credentials_store, args.codex_home)
     names = [args.name] if getattr(args, "name", None) else None

@@ -45,6 +45,9 @@ def server_json(server: ServerConfig, status: ServerStatus) -> dict[str, Any]:
 
 
 def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerStatus]]:
+    from mcpdeck.config.paths import check_codex_home
+
+    check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
     credentials = _open_credentials(loaded)
     if args.offline:

@@ -17,6 +17,9 @@ def run(args: argparse.Namespace) -> int:
     from mcpdeck.credentials.select import open_store
 
     name: str = args.name
+    from mcpdeck.config.paths import check_codex_home
+
+    check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
     server = loaded.servers.get(name)
     if server is None:
