@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mcpdeck import __version__
 from mcpdeck.errors import EXIT_FAILURE, EXIT_USAGE, McpdeckError
@@ -52,12 +53,26 @@ examples:
 """
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter imports shutil (and with it bz2, lzma, zlib) for the terminal width
+    each time an argument is added; os.get_terminal_size answers without that start-up cost."""
+
+    def __init__(self, prog: str, width: int | None = None, **kwargs: Any) -> None:
+        if width is None:
+            try:
+                width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+            except (ValueError, OSError):
+                width = 80
+            width -= 2
+        super().__init__(prog, width=width, **kwargs)
+
+
 def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     common.add_argument(
         "--codex-home",
         metavar="DIR",
@@ -84,14 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mcpdeck",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"mcpdeck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[common],
+            formatter_class=_Formatter,
+        )
 
     add("tui", "open the full-screen manager (the default)")
 

@@ -22,7 +22,6 @@ import binascii
 import contextlib
 import json
 import os
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,14 @@ _SCRYPT_R = 8
 _SCRYPT_P = 1
 # A credentials file is small; refuse to decrypt something absurdly large.
 _MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _random_bytes(n: int) -> bytes:
+    # `secrets` (with random, hmac and OpenSSL's hashlib) is imported only when writing:
+    # `mcpdeck list` reads this module on every run.
+    import secrets
+
+    return secrets.token_bytes(n)
 
 
 @dataclass
@@ -302,7 +309,7 @@ class FileStore:
     def _key_for_writing(self) -> tuple[str, bytes, bytes]:
         """(kdf, salt, key) for a new file: the passphrase when set, else the key file."""
         if self._passphrase:
-            salt = secrets.token_bytes(_SALT_LEN)
+            salt = _random_bytes(_SALT_LEN)
             return "scrypt", salt, self._derive(salt)
         try:
             return "keyfile", b"", self._existing_file_key()
@@ -311,7 +318,7 @@ class FileStore:
             # over (the store file it belonged to was already set aside by _modify).
             if self.key_path.exists():
                 _move_aside(self.key_path)
-        key = secrets.token_bytes(_KEY_LEN)
+        key = _random_bytes(_KEY_LEN)
         _write_atomic(self.key_path, (_b64(key) + "\n").encode("ascii"))
         self._key_from_file = key
         return "keyfile", b"", key
@@ -338,7 +345,7 @@ class FileStore:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         kdf, salt, key = self._key_for_writing()
-        nonce = secrets.token_bytes(_NONCE_LEN)
+        nonce = _random_bytes(_NONCE_LEN)
         plaintext = json.dumps(
             {"records": contents.records, "registrations": contents.registrations}
         ).encode("utf-8")
@@ -383,7 +390,7 @@ def _aad(kdf: Any, salt: bytes) -> bytes:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` (mode 0600) so that readers see the old or the new file only."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{_random_bytes(4).hex()}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
