@@ -60,7 +60,9 @@ class ServerTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False),
     ]
 
-    cursor: reactive[int] = reactive(0)
+    # No repaint: watch_cursor redraws the two lines that changed; a repaint would re-render
+    # every visible line (and re-run the terminal's colour filter on each) per key press.
+    cursor: reactive[int] = reactive(0, repaint=False)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"server-table--cursor", "server-table--cursor-blurred"}
     DEFAULT_CSS = """
