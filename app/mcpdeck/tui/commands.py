@@ -7,6 +7,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from mcpdeck.tui.screens.diagnose import TABS
+
 # (title, help, action on the main screen)
 MAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("Diagnose server", "open the doctor's report of the selected server", "diagnose"),
@@ -24,19 +26,7 @@ DIAGNOSE_COMMANDS: list[tuple[str, str, str]] = [
     ("Run the diagnosis again", "re-run the doctor for this server", "rerun"),
     ("Log in", "OAuth login to this server", "login"),
     ("Back to the server list", "close the diagnostic view", "back"),
-    *[
-        (f"Show tab: {label}", f"switch to the {label} tab", f"tab('{key}')")
-        for key, label in (
-            ("overview", "Overview"),
-            ("auth", "Auth"),
-            ("tools", "Tools"),
-            ("resources", "Resources"),
-            ("templates", "Templates"),
-            ("prompts", "Prompts"),
-            ("log", "Log"),
-            ("findings", "Findings"),
-        )
-    ],
+    *[(f"Show tab: {label}", f"switch to the {label} tab", f"tab('{key}')") for key, label in TABS],
 ]
 
 
