@@ -24,7 +24,7 @@ PREFIX = ROOT / ".cache" / "peers"
 PACKAGES = {
     "node": "node@22",
     "conformance": "@modelcontextprotocol/conformance@0.1.16",
-    "codex": "@openai/codex@0.169.0",
+    "codex": "@openai/codex@0.171.0",
 }
 
 
