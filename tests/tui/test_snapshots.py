@@ -104,3 +104,43 @@ def test_diagnostic_tab(snap_compare, world: World, tab: str) -> None:  # type: 
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+TERMINALS = {"80x24": (80, 24), "120x40": (120, 40), "200x60": (200, 60)}
+
+
+@pytest.mark.parametrize("terminal", list(TERMINALS))
+def test_main_screen_at_terminal_size(snap_compare, world: World, terminal: str) -> None:  # type: ignore[no-untyped-def]
+    world.write_user(config(refused_port()))
+    world.write_project('[mcp_servers.staging]\ncommand = "true"\n', trusted=False)
+    app, _ = app_for(world)
+    assert snap_compare(app, terminal_size=TERMINALS[terminal], run_before=settled)
+
+
+@pytest.mark.parametrize("terminal", list(TERMINALS))
+def test_findings_tab_at_terminal_size(snap_compare, world: World, terminal: str) -> None:  # type: ignore[no-untyped-def]
+    world.write_user(config(refused_port()))
+    app, _ = app_for(world)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settled(pilot)
+        await pilot.press("v")
+        await settled(pilot)
+        await pilot.press("8")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=TERMINALS[terminal], run_before=run_before)
+
+
+@pytest.mark.parametrize("terminal", list(TERMINALS))
+def test_login_modal_at_terminal_size(snap_compare, world: World, terminal: str) -> None:  # type: ignore[no-untyped-def]
+    world.write_user(config(refused_port()))
+    app, services = app_for(world)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settled(pilot)
+        await pilot.press("l")
+        await services.waiting.wait()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=TERMINALS[terminal], run_before=run_before)

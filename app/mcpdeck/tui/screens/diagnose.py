@@ -12,11 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.model import FindingView, ReportView
+from mcpdeck.tui.widgets.deck_footer import DeckFooter
 from mcpdeck.tui.widgets.facts import Facts
 from mcpdeck.tui.widgets.look import themed
 from mcpdeck.tui.widgets.timeline import trace_table
@@ -35,6 +36,9 @@ TABS = (
     ("log", "Log"),
     ("findings", "Findings"),
 )
+# On a narrow terminal the tab bar uses these shorter words so all eight tabs fit in 80 columns.
+SHORT_LABELS = {"resources": "Res", "templates": "Tmpl"}
+NARROW_TABS = 110
 FINDING_WIDTH = 28
 SEVERITY_LOOK = {"error": ("✗", "error"), "warning": ("!", "warning"), "info": ("·", "accent")}
 
@@ -46,6 +50,7 @@ class DiagnosticScreen(Screen[None]):
         Binding("escape", "back", "Back", id="diag.back"),
         Binding("r", "rerun", "Run again", id="diag.rerun"),
         Binding("l", "login", "Login", id="diag.login"),
+        Binding("question_mark", "help", "Help", id="diag.help"),
         *[
             Binding(str(i), f"tab('{key}')", label, show=False)
             for i, (key, label) in enumerate(TABS, start=1)
@@ -60,6 +65,7 @@ class DiagnosticScreen(Screen[None]):
         self.loaded = loaded
         self.report: ReportView | None = None
         self._on_tools = on_tools
+        self._counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☰")
@@ -85,7 +91,29 @@ class DiagnosticScreen(Screen[None]):
             with TabPane("Findings", id="findings"), Horizontal(classes="master-detail"):
                 yield DataTable(id="findings-table", cursor_type="row")
                 yield VerticalScroll(Static(id="finding-detail"), id="finding-detail-box")
-        yield Footer()
+        yield DeckFooter()
+
+    def secondary_actions(self) -> set[str]:
+        return set()
+
+    def hidden_actions(self) -> set[str]:
+        server = self.loaded.servers.get(self.server_name)
+        if server is None or server.transport != "streamable_http":
+            return {"login"}
+        return set()
+
+    def on_resize(self) -> None:
+        self._label_tabs()
+
+    def _label_tabs(self) -> None:
+        narrow = self.size.width < NARROW_TABS
+        tabs = self.query_one(TabbedContent)
+        for key, label in TABS:
+            word = SHORT_LABELS.get(key, label) if narrow else label
+            count = self._counts.get(key)
+            if count is not None:
+                word = f"{word} {count}" if narrow else f"{word} ({count})"
+            tabs.get_tab(key).label = word
 
     def on_mount(self) -> None:
         self.title = "mcpdeck"
@@ -191,12 +219,14 @@ class DiagnosticScreen(Screen[None]):
             else "[dim]No HTTP exchange recorded.[/]"
         )
         self._fill_findings(report.findings)
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tools").label = f"Tools ({len(report.tools)})"
-        tabs.get_tab("resources").label = f"Resources ({len(report.resources)})"
-        tabs.get_tab("templates").label = f"Templates ({len(report.templates)})"
-        tabs.get_tab("prompts").label = f"Prompts ({len(report.prompts)})"
-        tabs.get_tab("findings").label = f"Findings ({len(report.findings)})"
+        self._counts = {
+            "tools": len(report.tools),
+            "resources": len(report.resources),
+            "templates": len(report.templates),
+            "prompts": len(report.prompts),
+            "findings": len(report.findings),
+        }
+        self._label_tabs()
         if self._on_tools is not None:
             self._on_tools(report.name, report.tool_count)
 
@@ -322,6 +352,11 @@ class DiagnosticScreen(Screen[None]):
 
     def action_tab(self, key: str) -> None:
         self.query_one(TabbedContent).active = key
+
+    def action_help(self) -> None:
+        from mcpdeck.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
 
     def action_back(self) -> None:
         self.dismiss(None)

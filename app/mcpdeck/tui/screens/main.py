@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mcpdeck.credentials.record import REFRESH_MARGIN_SEC
@@ -20,6 +20,7 @@ from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, transport_
 from mcpdeck.tui.messages import ConfigLoaded, ProbesPending, RefreshDone
 from mcpdeck.tui.model import Probe, RefreshOutcome
 from mcpdeck.tui.widgets.auth_panel import AuthPanel, PanelFacts
+from mcpdeck.tui.widgets.deck_footer import DeckFooter
 from mcpdeck.tui.widgets.server_table import RowState, ServerTable
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ WATCH_INTERVAL_SEC = 2.0
 # After a background refresh attempt, the same server waits this long before the next one: an
 # authorization server issuing tokens shorter-lived than the margin must not be asked every tick.
 REFRESH_COOLDOWN_SEC = 30.0
+# Under this many columns the auth panel docks below the list instead of beside it: beside,
+# the panel's 57 columns would leave the list too narrow for Auth and Expires (tried in tmux at
+# 80x24, 100x30, 120x40 and 200x60).
+SIDE_PANEL_MIN_WIDTH = 140
 
 
 class MainScreen(Screen[None]):
@@ -44,6 +49,7 @@ class MainScreen(Screen[None]):
         Binding("a", "add", "Add", id="main.add"),
         Binding("d", "remove", "Remove", id="main.remove"),
         Binding("e", "toggle_enabled", "Enable/Disable", id="main.toggle"),
+        Binding("p", "toggle_panel", "Panel", id="main.panel"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
         Binding("j", "cursor(1)", "Down", show=False),
@@ -85,7 +91,21 @@ class MainScreen(Screen[None]):
                 yield Static(id="servers-header")
                 yield ServerTable(id="servers")
             yield AuthPanel(self.app.scrub, id="auth")
-        yield Footer()
+        yield DeckFooter()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < SIDE_PANEL_MIN_WIDTH, "-narrow")
+
+    def secondary_actions(self) -> set[str]:
+        return {"reprobe_all", "toggle_enabled", "remove", "logout", "toggle_panel"}
+
+    def hidden_actions(self) -> set[str]:
+        if not self.query(ServerTable):  # the footer may ask before the list exists
+            return set()
+        server = self.selected
+        if server is not None and not self._can_log_in(server):
+            return {"login", "logout"}
+        return set()
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
@@ -421,6 +441,10 @@ class MainScreen(Screen[None]):
             self._worker_server.pop(event.worker, None)
         self.app.report_failure(event)
 
+    @on(ServerTable.ColumnsChanged)
+    def _columns_changed(self) -> None:
+        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
+
     @on(ServerTable.Highlighted)
     def _row_highlighted(self) -> None:
         self._render_panel()
@@ -437,6 +461,12 @@ class MainScreen(Screen[None]):
     @staticmethod
     def _can_log_in(server: ServerConfig) -> bool:
         return server.transport == "streamable_http" and server.valid
+
+    @staticmethod
+    def _no_login_reason(server: ServerConfig) -> str:
+        if server.transport == "stdio":
+            return f"{escape(server.name)} is a command (stdio) server: only remote (HTTP) servers log in with OAuth."
+        return f"{escape(server.name)} is not a valid server entry: fix its config first (v shows why)."
 
     @on(ServerTable.Selected)
     def _row_selected(self) -> None:
@@ -463,14 +493,23 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         server = self.selected
-        if action in ("login", "logout"):
-            return (server is not None and self._can_log_in(server)) or None
-        if action in ("diagnose", "remove", "toggle_enabled", "reprobe"):
+        if action in ("login", "logout", "diagnose", "remove", "toggle_enabled", "reprobe"):
             return server is not None or None
         return True
 
     def action_cursor(self, delta: int) -> None:
         self.table.action_cursor(delta)
+
+    def action_toggle_panel(self) -> None:
+        panel = self.query_one("#auth", AuthPanel)
+        panel.display = not panel.display
+        where = "beside the list" if self.size.width >= SIDE_PANEL_MIN_WIDTH else "below the list"
+        self.app.notify(
+            f"Authentication panel shown {where}."
+            if panel.display
+            else "Authentication panel hidden (p shows it).",
+            timeout=2,
+        )
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -527,8 +566,8 @@ class MainScreen(Screen[None]):
         server = self.selected
         if server is None or self.loaded is None:
             return
-        if server.transport != "streamable_http":
-            self.app.notify("Only remote (HTTP) servers log in with OAuth.", severity="warning")
+        if not self._can_log_in(server):
+            self.app.notify(self._no_login_reason(server), severity="warning")
             return
         from mcpdeck.tui.screens.login import LoginScreen
 
@@ -553,6 +592,9 @@ class MainScreen(Screen[None]):
     def action_logout(self) -> None:
         server = self.selected
         if server is None or self.loaded is None:
+            return
+        if not self._can_log_in(server):
+            self.app.notify(self._no_login_reason(server), severity="warning")
             return
         from mcpdeck.tui.screens.confirm import ConfirmScreen
 

@@ -35,6 +35,10 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("expires", "Expires", 9),
     ("tools", "Tools", 6),
 )
+# Which columns stay when the table is narrow: Name, Auth and Expires always; the others are
+# dropped from the end of this list first (an 80-column terminal keeps Enabled and Tools).
+KEEP_ORDER = ("name", "auth", "expires", "enabled", "tools", "transport", "source")
+NAME_MIN = 12  # a long name is cut to this (with …) before Auth or Expires would go
 
 
 @dataclass
@@ -81,6 +85,9 @@ class ServerTable(ScrollView, can_focus=True):
             super().__init__()
             self.name = name
 
+    class ColumnsChanged(Message):
+        """The visible columns changed (the table was resized): the header line follows."""
+
     class Selected(Message):
         def __init__(self, name: str) -> None:
             super().__init__()
@@ -95,6 +102,7 @@ class ServerTable(ScrollView, can_focus=True):
         self._name_width = 8
         self._now = 0.0
         self._last_widths: list[tuple[str, str, int]] = []
+        self._fit_width = 0  # the width the columns were chosen for (0: not laid out yet)
 
     # -- what tests and the screen read ---------------------------------------------------
 
@@ -115,6 +123,10 @@ class ServerTable(ScrollView, can_focus=True):
     def get_cell(self, name: str, column: str) -> str:
         keys = [k for k, _, _ in COLUMNS]
         return self._cells[name][keys.index(column)][0]
+
+    @property
+    def visible_columns(self) -> list[str]:
+        return [k for k, _, _ in self._widths()]
 
     def header_text(self) -> str:
         return "".join(label.ljust(w)[:w] for _, label, w in self._widths())
@@ -208,7 +220,19 @@ class ServerTable(ScrollView, can_focus=True):
         return time_left(left), ("warning" if left < 60 else None)
 
     def _widths(self) -> list[tuple[str, str, int]]:
-        return [(k, label, w or self._name_width) for k, label, w in COLUMNS]
+        """The columns that fit the table's width, in their usual order."""
+        sized = {k: (label, w or self._name_width) for k, label, w in COLUMNS}
+        room = self._fit_width - 1  # the leading space
+        if self._fit_width <= 0 or sum(w for _, w in sized.values()) <= room:
+            return [(k, label, w) for k, (label, w) in sized.items()]
+        keep = list(KEEP_ORDER)
+        while len(keep) > 3 and sum(sized[k][1] for k in keep) > room:
+            keep.pop()
+        if sum(sized[k][1] for k in keep) > room:  # even the three: shorten the names
+            others = sum(sized[k][1] for k in keep if k != "name")
+            label, _ = sized["name"]
+            sized["name"] = (label, max(room - others, NAME_MIN))
+        return [(k, *sized[k]) for k, _, _ in COLUMNS if k in keep]
 
     def _total_width(self) -> int:
         return sum(w for _, _, w in self._widths())
@@ -229,9 +253,11 @@ class ServerTable(ScrollView, can_focus=True):
             else:
                 base = self.rich_style
             segments = [Segment(" ", base)]
-            for (text, variable, bold), (_, _, width) in zip(
-                self._cells[name], self._widths(), strict=True
-            ):
+            shown = {k for k, _, _ in self._widths()}
+            cells = [
+                c for (k, _, _), c in zip(COLUMNS, self._cells[name], strict=True) if k in shown
+            ]
+            for (text, variable, bold), (_, _, width) in zip(cells, self._widths(), strict=True):
                 cell = text if len(text) < width else text[: max(width - 2, 0)] + "… "
                 style = base if cursor else self._style(variable, bold, base)
                 segments.append(Segment(cell.ljust(width), style))
@@ -259,6 +285,19 @@ class ServerTable(ScrollView, can_focus=True):
         self.refresh_line(new)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
         self.post_message(self.Highlighted(self.selected_name))
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width == self._fit_width:
+            return
+        self._fit_width = width
+        widths = self._widths()
+        if widths != self._last_widths:
+            self._strips.clear()
+            self._last_widths = widths
+            self.virtual_size = Size(self._total_width(), len(self._rows))
+            self.refresh()
+            self.post_message(self.ColumnsChanged())
 
     def on_focus(self) -> None:
         self.refresh_line(self.cursor)
