@@ -206,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _apply_globals(args: argparse.Namespace) -> None:
     """Normalise the global options so every command reads the same attributes."""
     home = getattr(args, "codex_home", None)
+    args.codex_home_given = home is not None  # `demo` refuses it rather than ignore it
     if home is None:
         env_home = os.environ.get("CODEX_HOME")
         home = Path(env_home) if env_home else Path.home() / ".codex"

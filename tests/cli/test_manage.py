@@ -147,6 +147,8 @@ def test_add_refuses_a_taken_name(layout: Layout) -> None:
         (["add", "x", "--bearer-token-env-var", "T", "--", "cmd"], "only valid with HTTP"),
         (["add", "x", "--env", "NOEQUALS", "--", "cmd"], "KEY=VALUE"),
         (["add", "bad.name", "--", "cmd"], "invalid server name"),
+        (["add", "v", "--url", "ftp://x"], "ftp scheme: MCP servers are reached over http"),
+        (["add", "v", "--url", "https://"], "the URL has no host"),
     ],
 )
 def test_add_usage_errors(layout: Layout, args: list[str], message: str) -> None:

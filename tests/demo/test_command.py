@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -43,7 +44,7 @@ def _read_banner(process: subprocess.Popen[str]) -> str:
         if line is None:
             break
         seen.append(line)
-        if line.strip() == "mcpdeck doctor broken":
+        if line.strip().endswith("mcpdeck doctor broken"):
             break
     return "".join(seen)
 
@@ -69,6 +70,16 @@ def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
         assert set(urls) == {"linear", "docs", "staging", "broken"}
         assert httpx.post(urls["linear"], json={}).status_code == 401
         ports = [int(u.split(":")[2].split("/")[0]) for u in urls.values()]
+        # The command the banner names works as printed, even with mcpdeck not on PATH.
+        listed = re.search(r"^  (.+) list$", banner, re.M)
+        assert listed, banner
+        command = [*shlex.split(listed.group(1)), "list"]
+        env = {k: v for k, v in os.environ.items() if k not in ("CODEX_HOME", "PYTHONPATH")}
+        env.update(CODEX_HOME=str(codex_home), PATH="/usr/bin:/bin")
+        env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "linear" in done.stdout
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
     finally:
@@ -79,6 +90,32 @@ def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
     assert "Traceback" not in err
     assert all(_refuses(p) for p in ports)
     assert not codex_home.exists()
+
+
+def test_codex_home_is_refused_rather_than_ignored(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--codex-home", "/tmp", "demo", "--serve"]) == 2
+    err = capsys.readouterr().err
+    assert "demo makes its own temporary CODEX_HOME" in err
+
+
+def test_the_banner_says_what_login_asks_for() -> None:
+    from mcpdeck.commands.demo import describe
+    from mcpdeck.demo.servers import LINEAR_REQUIRED, LINEAR_TOOL_SCOPES
+
+    world = types.SimpleNamespace(
+        trusted=True,
+        auto_approve=True,
+        codex_home="/h",
+        project_dir="/p",
+        as_url="http://as",
+        token_lifetime=120.0,
+        urls={k: f"http://{k}" for k in ("linear", "docs", "staging", "broken")},
+    )
+    text = "\n".join(describe(world))  # type: ignore[arg-type]
+    # The login asks for the scope the 401 challenge names; the extra one is explained.
+    assert f"login asks for {' '.join(LINEAR_REQUIRED)}" in text
+    assert " ".join(LINEAR_TOOL_SCOPES["create_issue"]) in text
+    assert "scopes issues:read issues:write" not in text
 
 
 def test_non_positive_token_lifetime_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,3 +124,47 @@ async def test_logout_confirms_then_deletes_the_stored_record(world: World) -> N
         await settle(pilot, app)
         assert open_store("file", world.home).locate(key) is None
         assert "linear" in world.user_file.read_text()  # config untouched
+
+
+async def test_headless_login_shows_the_whole_url_as_a_link_and_copy_tells_the_truth(
+    world: World,
+) -> None:
+    from rich.text import Text
+
+    from mcpdeck.tui.app import make_app
+
+    from .conftest import FrozenClock
+
+    world.write_user(remote_config())
+    svc = PausedLoginServices(world.home, world.project, env={"TMUX": "/tmp/tmux-1/default,1,0"})
+    app = make_app(svc, clock=FrozenClock(), scrub=world.scrub, cursor_blink=False)
+    said: list[str] = []
+    original = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), original(message, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("l")
+        await svc.waiting.wait()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        box = screen.query_one("#login-url")
+        shown = box.render()
+        assert isinstance(shown, Text)
+        text = shown.plain
+        assert AUTH_URL.replace("4444", "PORT") in text  # whole, not cut by a border
+        links = {span.style.link for span in shown.spans if hasattr(span.style, "link")}
+        assert AUTH_URL in links  # an OSC 8 hyperlink to the real URL
+        assert box.region.width >= 76  # the dialog takes the whole width of a small terminal
+        keys = str(screen.query_one("#login-keys").render())
+        assert "u" in keys and "Escape" in keys
+        assert screen.query_one("#login-keys").region.bottom <= 24  # visible without scrolling
+        await pilot.press("c")
+        await pilot.pause()
+        note = said[-1]
+        assert "cannot see whether it did" in note and "tmux set -g set-clipboard on" in note
+        await pilot.press("u")  # the headless test driver cannot hand the terminal over
+        await pilot.pause()
+        assert "press c to copy it" in said[-1]
+        await pilot.press("escape")
+        await settle(pilot, app)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shlex
+import shutil
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpdeck.errors import EXIT_OK, UsageError
@@ -18,18 +21,35 @@ if TYPE_CHECKING:
 
 def describe(world: DemoWorld) -> list[str]:
     """What runs where, one line per server (no secrets)."""
+    from mcpdeck.demo.servers import LINEAR_REQUIRED, LINEAR_TOOL_SCOPES
+
     trust = "trusted" if world.trusted else "NOT trusted: its servers are shown disabled"
     consent = "approves at once" if world.auto_approve else "shows a consent page"
     return [
         f"  CODEX_HOME            {world.codex_home}",
         f"  project               {world.project_dir} ({trust})",
         f"  authorization server  {world.as_url} ({consent}; tokens last {world.token_lifetime:g} s)",
-        f"  linear   {world.urls['linear']}  OAuth, scopes issues:read issues:write",
+        f"  linear   {world.urls['linear']}  OAuth: login asks for {' '.join(LINEAR_REQUIRED)},",
+        "           the scope its 401 challenge names (create_issue needs "
+        f"{' '.join(LINEAR_TOOL_SCOPES['create_issue'])}: add it to scopes)",
         f"  docs     {world.urls['docs']}  bearer token from $DEMO_DOCS_TOKEN",
         "  local    stdio: python -m mcpdeck.demo.stdio_server",
         f"  staging  {world.urls['staging']}  project layer, no authentication",
         f"  broken   {world.urls['broken']}  misconfigured on purpose",
     ]
+
+
+def own_command() -> str:
+    """This mcpdeck as another shell can run it: the bare name only when PATH finds this very
+    program; else its absolute path (after the quick start it is not on PATH, and the banner's
+    `cd` would break a relative one)."""
+    beside = Path(sys.executable).parent / "mcpdeck"
+    on_path = shutil.which("mcpdeck")
+    if beside.is_file():
+        if on_path and Path(on_path).resolve() == beside.resolve():
+            return "mcpdeck"
+        return shlex.quote(str(beside.absolute()))
+    return f"{shlex.quote(sys.executable)} -m mcpdeck"
 
 
 def _print_serve_banner(world: DemoWorld) -> None:
@@ -40,9 +60,7 @@ def _print_serve_banner(world: DemoWorld) -> None:
         "",
         "In another shell:",
         *(f"  {line}" for line in world.shell_lines()),
-        "  mcpdeck list",
-        "  mcpdeck login linear",
-        "  mcpdeck doctor broken",
+        *(f"  {own_command()} {what}" for what in ("list", "login linear", "doctor broken")),
         "",
     ]
     print("\n".join(lines), flush=True)
@@ -84,6 +102,11 @@ def _show_list(world: DemoWorld) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "codex_home_given", False):
+        raise UsageError(
+            "demo makes its own temporary CODEX_HOME; --codex-home is not used with demo",
+            hint="run `mcpdeck demo` without it",
+        )
     if args.token_lifetime <= 0:
         raise UsageError(
             f"--token-lifetime must be a positive number of seconds, not {args.token_lifetime}",

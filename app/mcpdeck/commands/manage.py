@@ -55,6 +55,13 @@ def build_table(args: argparse.Namespace) -> dict[str, Any]:
     if url:
         if env_options:
             raise UsageError("--env is only valid with stdio servers (-- COMMAND)")
+        from mcpdeck.config.server_url import url_problem
+
+        problem = url_problem(url)
+        if problem is not None:
+            raise UsageError(
+                f"--url {url}: {problem}", hint="for example --url https://mcp.example.com/mcp"
+            )
         table["url"] = url
         if http_options["--bearer-token-env-var"]:
             table["bearer_token_env_var"] = http_options["--bearer-token-env-var"]

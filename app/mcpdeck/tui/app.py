@@ -46,6 +46,9 @@ class McpdeckApp(App[int]):
     COMMANDS: ClassVar[Any] = App.COMMANDS | {DeckCommands}
     BINDINGS: ClassVar[Any] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False, id="app.quit"),
+        # `?` reaches here from every screen unless a text field takes it; F1 works even then.
+        Binding("question_mark", "help", "Help", show=False, id="app.help"),
+        Binding("f1", "help", "Help", priority=True, show=False, id="app.help_f1"),
     ]
 
     def __init__(
@@ -71,10 +74,31 @@ class McpdeckApp(App[int]):
     def on_mount(self) -> None:
         from mcpdeck.tui.screens.main import MainScreen
 
+        self._apply_settings()
         self.push_screen(MainScreen())
         # Everything imported and built so far lives as long as the app: keep it out of the
         # cyclic collector, whose full passes would otherwise pause the UI for ~100 ms.
         self.call_after_refresh(gc.freeze)
+
+    def _apply_settings(self) -> None:
+        """The user's keymap from mcpdeck's settings file; each problem is one toast."""
+        from mcpdeck.tui.keys import binding_ids
+
+        settings = self.services.ui_settings(binding_ids())
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+        for problem in settings.problems:
+            self.notify(
+                escape(self.scrub(problem)), title="Settings", severity="warning", timeout=10
+            )
+
+    def action_help(self) -> None:
+        from mcpdeck.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_failure(event)

@@ -6,7 +6,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from mcpdeck.config.server_url import looks_like_url, url_problem
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -49,10 +50,10 @@ def check(form: AddForm, taken: set[str]) -> Checked:
     target = form.target.strip()
     if not target:
         out.errors["target"] = "a URL (https://…) or a command is required"
-    elif is_url(target):
-        parts = urlsplit(target)
-        if not parts.hostname:
-            out.errors["target"] = "the URL has no host"
+    elif looks_like_url(target):
+        problem = url_problem(target)
+        if problem is not None:
+            out.errors["target"] = problem
         else:
             out.table["url"] = target
     else:

@@ -46,7 +46,18 @@ def _value(value: Any) -> str:
     return json.dumps(value)
 
 
+def _started(event: dict[str, Any]) -> float:
+    """When the step began: events are stamped as they end, and the probe and the session run
+    side by side, so their order of arrival is not the order things happened."""
+    at = event.get("at")
+    if not isinstance(at, int | float):
+        return 0.0
+    elapsed = event.get("elapsed_ms")
+    return float(at) - (float(elapsed) / 1000 if isinstance(elapsed, int | float) else 0.0)
+
+
 def _trace(events: list[dict[str, Any]]) -> list[TraceLine]:
+    ordered = sorted(events, key=_started)  # stable: same-instant events keep their order
     return [
         TraceLine(
             step=str(e.get("step", "")),
@@ -54,7 +65,7 @@ def _trace(events: list[dict[str, Any]]) -> list[TraceLine]:
             summary=str(e.get("summary", "")),
             elapsed_ms=e.get("elapsed_ms"),
         )
-        for e in events
+        for e in ordered
     ]
 
 

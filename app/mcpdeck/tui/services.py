@@ -19,6 +19,7 @@ from mcpdeck.tui.model import LoginOutcome, Probe, RefreshOutcome, ReportView
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig, ServerConfig
     from mcpdeck.oauth.trace import FlowEvent
+    from mcpdeck.settings import UiSettings
     from mcpdeck.status import ServerStatus
 
 EventSink = Callable[["FlowEvent"], None]
@@ -63,6 +64,12 @@ class Services:
         if loaded is not None:
             files.update(layer.file for layer in loaded.layers)
         return await asyncio.to_thread(_stat_all, sorted(files))
+
+    def ui_settings(self, known_ids: set[str]) -> UiSettings:
+        """mcpdeck's own settings file (the keymap); small, read once at start-up."""
+        from mcpdeck.settings import load_ui_settings, settings_path
+
+        return load_ui_settings(settings_path(self.env, Path.home()), known_ids)
 
     def env_is_set(self, var: str) -> bool:
         return bool(self.env.get(var))

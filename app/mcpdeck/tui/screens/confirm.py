@@ -17,6 +17,8 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("enter", "answer(True)", "Yes", show=False),
         Binding("n", "answer(False)", "No", id="confirm.no"),
         Binding("escape", "answer(False)", "No", show=False),
+        # A modal stops the app's own `?`; F1 (priority) works in text fields too.
+        Binding("question_mark", "app.help", "Help", show=False),
     ]
 
     def __init__(self, title: str, body: str) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from mcpdeck.tui.errors import one_line
+from mcpdeck.tui.format import plural
 from mcpdeck.tui.model import FindingView, ReportView
 from mcpdeck.tui.widgets.deck_footer import DeckFooter
 from mcpdeck.tui.widgets.facts import Facts
@@ -47,12 +48,27 @@ ToolsKnown = Callable[[str, int | None], None]
 
 class DiagnosticScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="diag.back"),
-        Binding("r", "rerun", "Run again", id="diag.rerun"),
-        Binding("l", "login", "Login", id="diag.login"),
-        Binding("question_mark", "help", "Help", id="diag.help"),
+        Binding("escape", "back", "Back", id="diag.back", tooltip="close the diagnostic view"),
+        Binding("r", "rerun", "Run again", id="diag.rerun", tooltip="re-run the doctor"),
+        Binding("l", "login", "Login", id="diag.login", tooltip="OAuth login to this server"),
+        Binding("question_mark", "help", "Help", id="diag.help", tooltip="every key"),
+        Binding(
+            "enter",
+            "apply_finding",
+            "Apply fix",
+            show=False,
+            id="diag.apply",
+            tooltip="apply the selected finding's config fix (asks first)",
+        ),
         *[
-            Binding(str(i), f"tab('{key}')", label, show=False)
+            Binding(
+                str(i),
+                f"tab('{key}')",
+                f"Show tab: {label}",
+                show=False,
+                id=f"diag.tab_{key}",
+                tooltip=f"switch to the {label} tab",
+            )
             for i, (key, label) in enumerate(TABS, start=1)
         ],
     ]
@@ -176,9 +192,12 @@ class DiagnosticScreen(Screen[None]):
             head = f"[$error]✗ session failed:[/] {self._t(report.session_error)}"
         else:
             exposed = sum(1 for t in report.tools if t.exposed)
-            head = f"[$success]✓ session ok[/]  {exposed} tools exposed of {len(report.tools)}"
+            head = (
+                f"[$success]✓ session ok[/]  {exposed} of {plural(len(report.tools), 'tool')}"
+                " exposed"
+            )
         verdict = (
-            f"[$error]{errors} error(s)[/], [$warning]{warnings} warning(s)[/]"
+            f"[$error]{plural(errors, 'error')}[/], [$warning]{plural(warnings, 'warning')}[/]"
             if report.findings
             else "[$success]no findings[/]"
         )
@@ -298,16 +317,17 @@ class DiagnosticScreen(Screen[None]):
             return
         f = findings[min(index, len(findings) - 1)]
         glyph, var = SEVERITY_LOOK.get(f.severity, ("·", "foreground"))
-        text = f"[${var}][b]{glyph} {escape(f.severity)}[/b][/]  {self._t(f.message)}\n\n"
+        text = ""
+        if f.edit:  # first: on a small terminal the end of a long detail is below the fold
+            text += "[b]Enter[/b] applies the config change below (you will be asked first).\n\n"
+        text += f"[${var}][b]{glyph} {escape(f.severity)}[/b][/]  {self._t(f.message)}\n\n"
         if f.fix:
             text += f"[b]Fix[/b]  {self._t(f.fix)}\n\n"
         if f.edit or f.edit_text:
             text += (
                 f"[b]Config change[/b]\n{self._t(f.edit_text or describe_edit(f.edit or {}))}\n\n"
             )
-        if f.edit:
-            text += "Press [b]Enter[/b] to apply it (you will be asked first)."
-        box.update(text)
+        box.update(text.rstrip("\n"))
 
     # -- events --------------------------------------------------------------------------
 
@@ -321,9 +341,13 @@ class DiagnosticScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#findings-table")
     def _finding_selected(self, event: DataTable.RowSelected) -> None:
+        self._apply(event.cursor_row)
+
+    def _apply(self, row: int) -> None:
         if self.report is None or not self.report.findings:
+            self.app.notify("Nothing to apply: this server has no findings.")
             return
-        finding = self.report.findings[event.cursor_row]
+        finding = self.report.findings[min(max(row, 0), len(self.report.findings) - 1)]
         if not finding.edit:
             self.app.notify("This finding has no config change to apply; see its fix.")
             return
@@ -353,10 +377,25 @@ class DiagnosticScreen(Screen[None]):
     def action_tab(self, key: str) -> None:
         self.query_one(TabbedContent).active = key
 
-    def action_help(self) -> None:
-        from mcpdeck.tui.screens.help import HelpScreen
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The Findings tab's one action is Enter on a finding: the table takes the keys at once.
+        if event.pane.id == "findings" and not self.query_one("#tabs").loading:
+            self.query_one("#findings-table", DataTable).focus()
 
-        self.app.push_screen(HelpScreen())
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply_finding":
+            return self.query_one(TabbedContent).active == "findings"
+        return True
+
+    def action_apply_finding(self) -> None:
+        """Enter anywhere in the Findings tab: the highlighted finding, as Enter on its row."""
+        table = self.query_one("#findings-table", DataTable)
+        table.focus()
+        self._apply(table.cursor_row)
+
+    def action_help(self) -> None:
+        self.app.action_help()
 
     def action_back(self) -> None:
         self.dismiss(None)

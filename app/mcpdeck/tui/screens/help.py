@@ -25,14 +25,16 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("d", "remove the selected server from its config file"),
             ("e", "enable or disable the selected server"),
             ("ctrl+p", "command palette: every action by name"),
-            ("?", "this help"),
+            ("p", "show or hide the authentication panel"),
+            ("?  / F1", "this help (on every screen)"),
             ("q / ctrl+q", "quit"),
         ],
     ),
     (
         "Login window",
         [
-            ("c", "copy the authorization URL"),
+            ("u", "show the authorization URL alone in the terminal, to select and copy it"),
+            ("c", "ask the terminal to copy the URL (OSC 52; tmux: set -g set-clipboard on)"),
             ("Escape", "cancel the login (nothing is stored) or close when finished"),
         ],
     ),
@@ -43,7 +45,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("← →", "previous / next tab (when the tab bar has the focus)"),
             ("Tab", "move the focus between the tab bar and the tab's content"),
             ("↑ ↓", "select a tool or a finding: its detail is shown beside it"),
-            ("Enter", "on a finding with a config fix: apply it (asks first), then check again"),
+            ("Enter", "in Findings: apply the selected finding's fix (asks first), check again"),
             ("r", "run the diagnosis again"),
             ("l", "log in to this server"),
             ("Escape", "back to the server list"),
@@ -76,12 +78,12 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]mcpdeck — keys[/b]", ""]
+        # The way out comes first: at 24 rows the end of this list is below the fold.
+        lines = ["[b]mcpdeck — keys[/b]   [dim]Escape or ? closes this help; ↑ ↓ scroll[/]", ""]
         for section, keys in KEYS:
             lines.append(f"[b $accent]{section}[/]")
             lines.extend(f"  [b]{key:<12}[/b] {what}" for key, what in keys)
             lines.append("")
-        lines.append("[dim]Escape closes this help.[/]")
         with VerticalScroll(id="help-box", classes="dialog"):
             yield Static("\n".join(lines))
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.style import Style
+from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
 DEFAULT_LOGIN_TIMEOUT_SEC = 300.0
 URL_KEYS = ("authorization_url", "url", "authorize_url")
 TIMEOUT_KEYS = ("timeout", "timeout_s", "timeout_sec")
+NARROW_DIALOG = 100  # below this the dialog takes the whole screen: room for the URL
+KEYS_WAITING = "[b]u[/b] show the URL in the terminal    [b]c[/b] copy URL    [b]Escape[/b] cancel"
 
 
 class LoginScreen(ModalScreen[str]):
@@ -37,6 +43,9 @@ class LoginScreen(ModalScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel / close", id="login.cancel"),
         Binding("c", "copy_url", "Copy URL", id="login.copy"),
+        Binding("u", "show_url", "URL in terminal", id="login.show_url"),
+        # A modal stops the app's own `?`; F1 (priority) works in text fields too.
+        Binding("question_mark", "app.help", "Help", show=False),
         Binding("enter", "close", "Close", show=False),
     ]
 
@@ -54,13 +63,15 @@ class LoginScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box", classes="dialog"):
             yield Static(f"Log in to [b]{escape(self.server_name)}[/b]", classes="dialog-title")
-            yield Timeline(self.app.scrub, id="timeline")
+            yield Static(KEYS_WAITING, id="login-keys", classes="dialog-keys")
+            # The URL first: on a small terminal it is what the user needs to see.
             yield Static("", id="login-url")
             yield Static("", id="login-countdown")
             yield Static("", id="login-result")
-            yield Static(
-                "[b]c[/b] copy URL    [b]Escape[/b] cancel", id="login-keys", classes="dialog-keys"
-            )
+            yield Timeline(self.app.scrub, id="timeline")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_DIALOG, "-narrow")
 
     def on_mount(self) -> None:
         self.query_one("#login-url").display = False
@@ -89,12 +100,8 @@ class LoginScreen(ModalScreen[str]):
             url = next((data[k] for k in URL_KEYS if isinstance(data.get(k), str)), None)
             if url:
                 self.url = url
-                box = self.query_one("#login-url", Static)
-                box.update(
-                    "[b]Open this URL if no browser appeared:[/b]\n"
-                    f"[$accent]{escape(self.app.scrub(url))}[/]"
-                )
-                box.display = True
+                self.query_one("#login-url", Static).update(self._url_text(url))
+                self.query_one("#login-url").display = True
         if event.step == "waiting" and event.status == "start":
             timeout = next(
                 (float(data[k]) for k in TIMEOUT_KEYS if isinstance(data.get(k), int | float)),
@@ -104,6 +111,20 @@ class LoginScreen(ModalScreen[str]):
         if event.step in ("callback", "token", "stored", "error", "done") or event.status == "fail":
             self.deadline = None
         self._tick()
+
+    def _url_text(self, url: str) -> Text:
+        """The URL as plain text (never markup: a server chose it) and as an OSC 8 link."""
+        text = Text()
+        text.append("No browser here? Open this URL in a browser on any machine:\n", style="bold")
+        shown = self.app.scrub(url)
+        # The link target is the real URL; only what is displayed goes through the scrubber.
+        # A target with anything but printable ASCII could end the escape sequence: no link.
+        linkable = url.isascii() and url.isprintable() and " " not in url
+        text.append(shown, style=Style(link=url, underline=True) if linkable else None)
+        text.append(
+            "\nu shows it alone in the terminal (select it there), c copies it.", style="dim"
+        )
+        return text
 
     def _tick(self) -> None:
         box = self.query_one("#login-countdown", Static)
@@ -146,7 +167,27 @@ class LoginScreen(ModalScreen[str]):
             self.app.notify("No authorization URL yet.", severity="warning")
             return
         self.app.copy_to_clipboard(self.url)
-        self.app.notify("Authorization URL copied to the clipboard.")
+        self.app.notify(copy_note(self.app.services.env), title="Copy URL", timeout=12)
+
+    async def action_show_url(self) -> None:
+        """The URL alone on the plain terminal, where it can be selected whole (no borders)."""
+        if self.url is None:
+            self.app.notify("No authorization URL yet.", severity="warning")
+            return
+        url = self.app.scrub(self.url)
+        try:
+            with self.app.suspend():
+                print(
+                    "\nOpen this URL in a browser (on any machine) to log in to "
+                    f"{self.server_name}:\n\n{url}\n\nPress Enter to return to mcpdeck.",
+                    flush=True,
+                )
+                await asyncio.to_thread(sys.stdin.readline)
+        except SuspendNotSupported:
+            self.app.notify(
+                "This terminal cannot show it outside the app; press c to copy it.",
+                severity="warning",
+            )
 
     def action_close(self) -> None:
         if self.result is not None:
@@ -165,3 +206,14 @@ class LoginScreen(ModalScreen[str]):
         self.result = "cancelled"
         self.app.notify(f"Login to {escape(self.server_name)} cancelled; nothing was stored.")
         self.dismiss("cancelled")
+
+
+def copy_note(env: Mapping[str, str]) -> str:
+    """What `c` did, honestly: the app can only ask the terminal (OSC 52); it cannot tell."""
+    note = (
+        "Asked the terminal to copy the URL (OSC 52). mcpdeck cannot see whether it did: "
+        "if pasting gives nothing, press u and select the URL instead."
+    )
+    if env.get("TMUX"):
+        note += " In tmux, allow it with: tmux set -g set-clipboard on"
+    return note

@@ -16,7 +16,15 @@ from textual.worker import Worker, WorkerState
 
 from mcpdeck.credentials.record import REFRESH_MARGIN_SEC
 from mcpdeck.tui.errors import one_line
-from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, transport_word
+from mcpdeck.tui.format import (
+    STATUS_LOOK,
+    endpoint,
+    field_layers,
+    plural,
+    source_badge,
+    status_key,
+    transport_word,
+)
 from mcpdeck.tui.messages import ConfigLoaded, ProbesPending, RefreshDone
 from mcpdeck.tui.model import Probe, RefreshOutcome
 from mcpdeck.tui.widgets.auth_panel import AuthPanel, PanelFacts
@@ -39,24 +47,83 @@ SIDE_PANEL_MIN_WIDTH = 140
 
 
 class MainScreen(Screen[None]):
+    # Each binding with a tooltip is also a command of the palette (ctrl+p); ids let users
+    # remap keys in mcpdeck's settings file.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "diagnose", "Diagnose", id="main.diagnose"),
-        Binding("l", "login", "Login", id="main.login"),
-        Binding("o", "logout", "Logout", id="main.logout"),
-        Binding("r", "reprobe", "Re-check", id="main.reprobe"),
-        Binding("R", "reprobe_all", "Re-check all", id="main.reprobe_all"),
-        Binding("slash", "filter", "Filter", id="main.filter"),
-        Binding("a", "add", "Add", id="main.add"),
-        Binding("d", "remove", "Remove", id="main.remove"),
-        Binding("e", "toggle_enabled", "Enable/Disable", id="main.toggle"),
-        Binding("p", "toggle_panel", "Panel", id="main.panel"),
-        Binding("question_mark", "help", "Help", id="main.help"),
+        Binding(
+            "v",
+            "diagnose",
+            "Diagnose",
+            id="main.diagnose",
+            tooltip="open the doctor's report of the selected server",
+        ),
+        Binding(
+            "l", "login", "Login", id="main.login", tooltip="OAuth login to the selected server"
+        ),
+        Binding(
+            "o",
+            "logout",
+            "Logout",
+            id="main.logout",
+            tooltip="delete the selected server's stored credentials",
+        ),
+        Binding(
+            "r",
+            "reprobe",
+            "Re-check",
+            id="main.reprobe",
+            tooltip="probe the selected server's auth status again",
+        ),
+        Binding(
+            "R",
+            "reprobe_all",
+            "Re-check all",
+            id="main.reprobe_all",
+            tooltip="probe every server's auth status again",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="main.filter",
+            tooltip="filter the list by name, transport, source or status",
+        ),
+        Binding(
+            "a", "add", "Add", id="main.add", tooltip="add a server to the user or project config"
+        ),
+        Binding(
+            "d",
+            "remove",
+            "Remove",
+            id="main.remove",
+            tooltip="remove the selected server from its config file",
+        ),
+        Binding(
+            "e",
+            "toggle_enabled",
+            "Enable/Disable",
+            id="main.toggle",
+            tooltip="toggle the selected server's enabled flag",
+        ),
+        Binding(
+            "p",
+            "toggle_panel",
+            "Panel",
+            id="main.panel",
+            tooltip="show or hide the authentication panel",
+        ),
+        Binding(
+            "question_mark", "help", "Help", id="main.help", tooltip="every key of every screen"
+        ),
         Binding("q", "app.quit", "Quit", id="main.quit"),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
+        Binding("j", "cursor(1)", "Down", show=False, id="main.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="main.up"),
     ]
 
     app: McpdeckApp
+    # Back from any dialog the keys go to the list, never to the filter (which would swallow
+    # `q` and `?` as text).
+    AUTO_FOCUS = "ServerTable"
 
     def __init__(self) -> None:
         super().__init__(id="main")
@@ -76,6 +143,9 @@ class MainScreen(Screen[None]):
         self._refresh_blocked: set[str] = set()
         self._refresh_not_before: dict[str, float] = {}
         self._refreshed_at: dict[str, float] = {}
+        # Tool counts learnt from diagnoses, per server and endpoint: kept across reloads.
+        self._tool_counts: dict[str, tuple[str, int | None]] = {}
+        self._announce_probe_all = False
 
     # -- layout --------------------------------------------------------------------------
 
@@ -138,7 +208,7 @@ class MainScreen(Screen[None]):
         for row in self.rows.values():
             if needle:
                 s = row.server
-                key = status_key(s, row.probe, row.checking)
+                key = status_key(s, row.probe, row.checking, row.bearer_set)
                 hay = " ".join(
                     [s.name, transport_word(s), source_badge(s)[0], key, STATUS_LOOK[key][1]]
                 ).lower()
@@ -215,20 +285,24 @@ class MainScreen(Screen[None]):
             body.display = False
             return
         empty.display = False
-        body.display = True
+        if not body.display:
+            body.display = True
+            self.table.focus()  # the first server was just added: keys go to the list
 
     def _render_panel(self) -> None:
         panel = self.query_one("#auth", AuthPanel)
         server = self.selected
         if server is None:
-            panel.show(None, self._now())
+            empty = None
+            if self.rows and self.filter_text.strip():
+                empty = (
+                    f"[b]No server matches “{escape(self.filter_text.strip())}”.[/b]\n"
+                    "Escape in the filter clears it."
+                )
+            panel.show(None, self._now(), empty=empty)
             return
         row = self.rows[server.name]
-        bearer = (
-            self.app.services.env_is_set(server.bearer_token_env_var)
-            if server.bearer_token_env_var
-            else None
-        )
+        bearer = row.bearer_set
         panel.show(
             PanelFacts(
                 server=server,
@@ -366,13 +440,20 @@ class MainScreen(Screen[None]):
         self.rows = {}
         for name, server in message.loaded.servers.items():
             previous = old.get(name)
-            row = RowState(server=server, refreshing=name in self._refreshing)
+            row = RowState(
+                server=server,
+                refreshing=name in self._refreshing,
+                bearer_set=(
+                    self.app.services.env_is_set(server.bearer_token_env_var)
+                    if server.bearer_token_env_var
+                    else None
+                ),
+            )
+            known = self._tool_counts.get(name)
+            if known is not None and known[0] == endpoint(server):
+                row.tool_count = known[1]
             if previous is not None and previous.server == server:
-                row.probe, row.checking, row.tool_count = (
-                    previous.probe,
-                    previous.checking,
-                    previous.tool_count,
-                )
+                row.probe, row.checking = previous.probe, previous.checking
             self.rows[name] = row
         self._render_all()
         if message.announce:
@@ -418,6 +499,13 @@ class MainScreen(Screen[None]):
         """Remember a failed action against its server; the app shows the toast."""
         if event.worker.group in ("probe-all", "probe-one") and event.worker.is_finished:
             self._apply_batch()  # the last results need not wait for the next frame
+        if (
+            event.worker.group == "probe-all"
+            and event.state == WorkerState.SUCCESS
+            and self._announce_probe_all
+        ):
+            self._announce_probe_all = False
+            self.app.notify(self._probe_summary(), timeout=5)
         name = self._worker_server.get(event.worker)
         if event.state == WorkerState.ERROR and name is not None and event.worker.error:
             self.last_errors[name] = one_line(event.worker.error)
@@ -515,24 +603,39 @@ class MainScreen(Screen[None]):
         self.query_one("#filter", Input).focus()
 
     def action_help(self) -> None:
-        from mcpdeck.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen())
+        self.app.action_help()
 
     def action_reprobe(self) -> None:
         server = self.selected
         if server is None or self.loaded is None:
             return
         self._allow_refresh(server.name)
+        self.app.notify(f"Checking {escape(server.name)} again…", timeout=2)
         self.action_reprobe_named(server.name)
 
     def action_reprobe_all(self) -> None:
         if self.loaded is None or not self.rows:
+            self.app.notify("No server to check.", severity="warning")
             return
         for name in self.rows:
             self._allow_refresh(name)
         self._mark_checking(list(self.rows))
+        self.app.notify(f"Checking {plural(len(self.rows), 'server')} again…", timeout=3)
+        self._announce_probe_all = True
         self.probe_all()
+
+    def _probe_summary(self) -> str:
+        """After R: what the list now says, counted (a toast, so the key visibly did something)."""
+        counts: dict[str, int] = {}
+        for row in self.rows.values():
+            key = status_key(row.server, row.probe, row.checking, row.bearer_set)
+            counts[key] = counts.get(key, 0) + 1
+        parts = []
+        for key, (_, word, _) in STATUS_LOOK.items():
+            n = counts.get(key, 0)
+            if n:
+                parts.append(f"{n} {word}")
+        return f"Checked {plural(len(self.rows), 'server')}: " + ", ".join(parts) + "."
 
     def _mark_checking(self, names: list[str]) -> None:
         now = self._now()
@@ -559,6 +662,7 @@ class MainScreen(Screen[None]):
     def _tools_known(self, name: str, count: int | None) -> None:
         row = self.rows.get(name)
         if row is not None:
+            self._tool_counts[name] = (endpoint(row.server), count)
             row.tool_count = count
             self.table.update_row(row, self._now())
 
@@ -647,8 +751,16 @@ class MainScreen(Screen[None]):
 
         name = server.name
         where = self.app.shown(str(server.source.file)) if server.source else "the config"
+        layers = field_layers(server)
+        stays = ""
+        if server.source is not None and len(layers) > 1:
+            other = "user" if server.source.layer == "project" else "project"
+            stays = (
+                f"\n[$warning]Only the {server.source.layer} layer's entry goes: {escape(name)} "
+                f"stays defined in the {other} layer.[/]"
+            )
         body = (
-            f"Remove [b]{escape(name)}[/b] from {where}?\n"
+            f"Remove [b]{escape(name)}[/b] from {where}?{stays}\n"
             "Comments and every other entry stay as they are. Stored credentials are kept "
             "(log out first to delete them)."
         )
@@ -663,8 +775,19 @@ class MainScreen(Screen[None]):
     async def remove_server(self, name: str) -> None:
         assert self.loaded is not None
         file = await self.app.services.remove_server(self.loaded, name)
-        self.app.notify(f"Removed {escape(name)} from {self.app.shown(str(file))}.")
-        await self._reload_now()
+        loaded = await self._reload_now()
+        still = loaded.servers.get(name)
+        if still is not None and still.defined_at is not None:
+            # As the CLI says it: the entry of another layer is what the list shows now.
+            self.app.notify(
+                f"Removed {escape(name)} from {self.app.shown(str(file))}; it is still "
+                f"defined in {self.app.shown(str(still.defined_at))} "
+                f"({still.defined_at.layer} layer), so it stays listed.",
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            self.app.notify(f"Removed {escape(name)} from {self.app.shown(str(file))}.")
 
     def action_toggle_enabled(self) -> None:
         server = self.selected
@@ -681,11 +804,12 @@ class MainScreen(Screen[None]):
         await self._reload_now()
         self._select(name)
 
-    async def _reload_now(self) -> None:
+    async def _reload_now(self) -> LoadedConfig:
         """Reload in this worker so the list reflects the edit before the next key."""
         loaded = await self.app.services.load_config()
         self._fingerprint = await self.app.services.config_fingerprint(loaded)
         self.post_message(ConfigLoaded(loaded))
+        return loaded
 
     def _select(self, name: str) -> None:
         self.call_after_refresh(self.table.move_to, name)

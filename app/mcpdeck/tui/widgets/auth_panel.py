@@ -16,10 +16,12 @@ from mcpdeck.tui.format import (
     ago,
     clock_time,
     endpoint,
+    field_layers,
     long_time_left,
     source_badge,
     status_key,
     transport_word,
+    wrap_path,
 )
 from mcpdeck.tui.model import Probe
 
@@ -50,16 +52,24 @@ class AuthPanel(VerticalScroll):
         self._scrub = scrub
         self._facts: PanelFacts | None = None
         self._shown: str | None = None
+        self._empty = "[dim]No server selected.[/]"
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="auth-body")
 
-    def show(self, facts: PanelFacts | None, now: float) -> None:
+    def show(self, facts: PanelFacts | None, now: float, *, empty: str | None = None) -> None:
+        """``empty`` (markup) says why nothing is selected, e.g. a filter that matches nothing."""
         self._facts = facts
+        self._empty = empty or "[dim]No server selected.[/]"
         self.tick(now)
 
+    def on_resize(self) -> None:
+        if self._facts is not None:  # paths are wrapped to the width
+            self._shown = None
+            self.tick(self.app.clock())  # type: ignore[attr-defined]
+
     def tick(self, now: float) -> None:
-        markup = self._markup(now) if self._facts else "[dim]No server selected.[/]"
+        markup = self._markup(now) if self._facts else self._empty
         if markup != self._shown:  # the countdown ticks every second; most seconds change nothing
             self._shown = markup
             self.query_one("#auth-body", Static).update(markup)
@@ -72,7 +82,7 @@ class AuthPanel(VerticalScroll):
         assert f is not None
         s = f.server
         p = f.probe
-        key = status_key(s, p, f.checking)
+        key = status_key(s, p, f.checking, f.bearer_set)
         glyph, word, var = STATUS_LOOK[key]
         badge, badge_var = source_badge(s)
         lines = [f"[b]{self._t(s.name)}[/b]  [${badge_var}]{badge}[/]"]
@@ -88,13 +98,24 @@ class AuthPanel(VerticalScroll):
 
         row("Transport", f"{transport_word(s)}  {self._t(endpoint(s))}")
         if s.source is not None:
-            row("Defined in", self._t(str(s.source.file)))
+            width = max(self.content_region.width - 12, 20)
+            parts = wrap_path(self._scrub(str(s.source.file)), width)
+            row("Defined in", escape(("\n" + " " * 12).join(parts)))
+        layers = field_layers(s)
+        if len(layers) > 1:  # which layer each field came from
+            for layer, label in (("user", "User layer"), ("project", "Proj layer")):
+                if layers.get(layer):
+                    row(label, self._t(", ".join(layers[layer])))
         if s.disabled_reason:
             row("Not active", f"[$warning]{self._t(s.disabled_reason)}[/]")
         if s.transport == "streamable_http":
             self._oauth_rows(row, f, now)
         if s.bearer_token_env_var:
-            state = "[$success]set[/]" if f.bearer_set else "[$error]not set[/]"
+            state = (
+                "[$success]set[/]"
+                if f.bearer_set
+                else "[$error]not set: the server gets no token[/]"
+            )
             row("Bearer env", f"{self._t(s.bearer_token_env_var)} {state}")
         if f.last_error and not (p is not None and p.failed and f.last_error == p.detail):
             lines.append("")

@@ -48,6 +48,7 @@ class RowState:
     checking: bool = True
     tool_count: int | None = None
     refreshing: bool = False  # a background token refresh is in flight
+    bearer_set: bool | None = None  # None when the server has no bearer_token_env_var
 
 
 Cell = tuple[str, str | None, bool]  # text, theme variable, bold
@@ -194,7 +195,7 @@ class ServerTable(ScrollView, can_focus=True):
     def _make_cells(self, row: RowState, now: float) -> list[Cell]:
         s = row.server
         badge, badge_var = source_badge(s)
-        key = status_key(s, row.probe, row.checking)
+        key = status_key(s, row.probe, row.checking, row.bearer_set)
         glyph, word, var = STATUS_LOOK[key]
         expires, expires_var = self._expires(row, now)
         return [

@@ -1,0 +1,33 @@
+"""The TUI's bindings by id: what the settings file may remap and what the palette lists."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+
+def all_bindings() -> list[Binding]:
+    """Every binding with an id, on every screen (imported here to keep start-up lazy)."""
+    from mcpdeck.tui.app import McpdeckApp
+    from mcpdeck.tui.screens.add import AddServerScreen
+    from mcpdeck.tui.screens.confirm import ConfirmScreen
+    from mcpdeck.tui.screens.diagnose import DiagnosticScreen
+    from mcpdeck.tui.screens.help import HelpScreen
+    from mcpdeck.tui.screens.login import LoginScreen
+    from mcpdeck.tui.screens.main import MainScreen
+
+    out: list[Binding] = []
+    for owner in (
+        McpdeckApp,
+        MainScreen,
+        DiagnosticScreen,
+        LoginScreen,
+        AddServerScreen,
+        ConfirmScreen,
+        HelpScreen,
+    ):
+        out.extend(b for b in owner.BINDINGS if isinstance(b, Binding) and b.id)
+    return out
+
+
+def binding_ids() -> set[str]:
+    return {b.id for b in all_bindings() if b.id}
