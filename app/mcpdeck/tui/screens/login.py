@@ -14,7 +14,6 @@ from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
@@ -62,7 +61,10 @@ class LoginScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box", classes="dialog"):
-            yield Static(f"Log in to [b]{escape(self.server_name)}[/b]", classes="dialog-title")
+            yield Static(
+                self.app.markup("Log in to [b]$name[/b]", name=self.server_name),
+                classes="dialog-title",
+            )
             yield Static(KEYS_WAITING, id="login-keys", classes="dialog-keys")
             # The URL first: on a small terminal it is what the user needs to see.
             yield Static("", id="login-url")
@@ -116,7 +118,7 @@ class LoginScreen(ModalScreen[str]):
         """The URL as plain text (never markup: a server chose it) and as an OSC 8 link."""
         text = Text()
         text.append("No browser here? Open this URL in a browser on any machine:\n", style="bold")
-        shown = self.app.scrub(url)
+        shown = self.app.outside(url)
         # The link target is the real URL; only what is displayed goes through the scrubber.
         # A target with anything but printable ASCII could end the escape sequence: no link.
         linkable = url.isascii() and url.isprintable() and " " not in url
@@ -143,19 +145,27 @@ class LoginScreen(ModalScreen[str]):
             outcome = event.worker.result
             self.result = "ok"
             where = f" in {outcome.store}" if outcome and outcome.store else ""
-            result.update(f"[$success][b]✓ Logged in.[/b][/] Credentials stored{escape(where)}.")
-            self.app.notify(f"Logged in to {escape(self.server_name)}.")
+            result.update(
+                self.app.markup(
+                    "[$success][b]✓ Logged in.[/b][/] Credentials stored$where.", where=where
+                )
+            )
+            self.app.notify(self.app.outside(f"Logged in to {self.server_name}."), markup=False)
             self.dismiss("ok")
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             self.result = one_line(error) if error else "login failed"
             result.update(
-                f"[$error][b]✗ Login failed:[/b][/] {escape(self.app.scrub(self.result))}\n"
-                "Nothing was stored. Fix the cause above, then press [b]l[/b] to try again."
+                self.app.markup(
+                    "[$error][b]✗ Login failed:[/b][/] $why\n"
+                    "Nothing was stored. Fix the cause above, then press [b]l[/b] to try again.",
+                    why=self.result,
+                )
             )
             keys.update("[b]Escape[/b] close")
             self.app.notify(
-                f"Login to {escape(self.server_name)} failed: {escape(self.result)}",
+                self.app.outside(f"Login to {self.server_name} failed: {self.result}"),
+                markup=False,
                 severity="error",
             )
         elif event.state == WorkerState.CANCELLED:
@@ -174,12 +184,13 @@ class LoginScreen(ModalScreen[str]):
         if self.url is None:
             self.app.notify("No authorization URL yet.", severity="warning")
             return
-        url = self.app.scrub(self.url)
+        url = self.app.outside(self.url)
+        name = self.app.outside(self.server_name)
         try:
             with self.app.suspend():
                 print(
                     "\nOpen this URL in a browser (on any machine) to log in to "
-                    f"{self.server_name}:\n\n{url}\n\nPress Enter to return to mcpdeck.",
+                    f"{name}:\n\n{url}\n\nPress Enter to return to mcpdeck.",
                     flush=True,
                 )
                 await asyncio.to_thread(sys.stdin.readline)
@@ -204,7 +215,10 @@ class LoginScreen(ModalScreen[str]):
             with contextlib.suppress(WorkerCancelled, WorkerFailed, asyncio.CancelledError):
                 await worker.wait()
         self.result = "cancelled"
-        self.app.notify(f"Login to {escape(self.server_name)} cancelled; nothing was stored.")
+        self.app.notify(
+            self.app.outside(f"Login to {self.server_name} cancelled; nothing was stored."),
+            markup=False,
+        )
         self.dismiss("cancelled")
 
 

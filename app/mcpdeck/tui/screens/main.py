@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState
@@ -226,7 +226,9 @@ class MainScreen(Screen[None]):
 
     def _show_table(self) -> None:
         self.table.show_rows(self._visible_rows(), self._now(), all_names=list(self.rows))
-        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
+        self.query_one("#servers-header", Static).update(
+            self.app.markup("$header", header=" " + self.table.header_text())
+        )
 
     def _render_banner(self) -> None:
         banner = self.query_one("#banner", Static)
@@ -241,14 +243,16 @@ class MainScreen(Screen[None]):
             + (" — the valid servers are still listed" if self.rows else "")
             + " — the list reloads when the file is saved"
         )
-        lines = [f"[b]{head}[/b]"]
+        lines = [self.app.markup("[b]$head[/b]", head=head)]
         for problem in problems[:MAX_BANNER_LINES]:
-            lines.append(f"  {self.app.shown(problem.one_line())}")
+            lines.append(self.app.markup("  $problem", problem=problem.one_line()))
         if len(problems) > MAX_BANNER_LINES:
             lines.append(
-                f"  … and {len(problems) - MAX_BANNER_LINES} more: run `mcpdeck doctor` to see all"
+                Content(
+                    f"  … and {len(problems) - MAX_BANNER_LINES} more: run `mcpdeck doctor` to see all"
+                )
             )
-        banner.update("\n".join(lines))
+        banner.update(Content("\n").join(lines))
         banner.set_class(bool(errors), "-error")
         banner.display = True
 
@@ -271,15 +275,17 @@ class MainScreen(Screen[None]):
             body.display = False
             return
         if not self.rows:
-            user = self.app.shown(str(self.loaded.user_file))
-            project = self.app.shown(str(self.loaded.project_file()))
             empty.update(
-                "[b]No MCP servers configured yet.[/b]\n\n"
-                f"mcpdeck reads the servers Codex uses from [b]{user}[/b]\n"
-                f"and from the project's [b]{project}[/b].\n\n"
-                "  • press [b]a[/b] to add a server (a URL for a remote server, or a command)\n"
-                "  • or quit and run [b]mcpdeck demo[/b] to try every feature on a local demo world\n"
-                "  • [b]?[/b] lists every key"
+                self.app.markup(
+                    "[b]No MCP servers configured yet.[/b]\n\n"
+                    "mcpdeck reads the servers Codex uses from [b]$user[/b]\n"
+                    "and from the project's [b]$project[/b].\n\n"
+                    "  • press [b]a[/b] to add a server (a URL for a remote server, or a command)\n"
+                    "  • or quit and run [b]mcpdeck demo[/b] to try every feature on a local demo world\n"
+                    "  • [b]?[/b] lists every key",
+                    user=str(self.loaded.user_file),
+                    project=str(self.loaded.project_file()),
+                )
             )
             empty.display = True
             body.display = False
@@ -295,9 +301,9 @@ class MainScreen(Screen[None]):
         if server is None:
             empty = None
             if self.rows and self.filter_text.strip():
-                empty = (
-                    f"[b]No server matches “{escape(self.filter_text.strip())}”.[/b]\n"
-                    "Escape in the filter clears it."
+                empty = self.app.markup(
+                    "[b]No server matches “$needle”.[/b]\nEscape in the filter clears it.",
+                    needle=self.filter_text.strip(),
                 )
             panel.show(None, self._now(), empty=empty)
             return
@@ -375,18 +381,25 @@ class MainScreen(Screen[None]):
             self._refresh_blocked.add(name)
             if outcome.rejected:
                 # The status detail says it ("refresh token rejected; log in again").
-                text = f"{escape(name)}: the refresh token was rejected; press l to log in again."
+                text = f"{name}: the refresh token was rejected; press l to log in again."
             else:
                 self.last_errors[name] = outcome.error
-                text = (
-                    f"{escape(name)}: background token refresh failed: "
-                    f"{self.app.shown(outcome.error)} (press r to try again)"
-                )
-            self.app.notify(text, title="Token refresh", severity="warning", timeout=8)
+                text = f"{name}: background token refresh failed: {outcome.error} (press r to try again)"
+            self.app.notify(
+                self.app.outside(text),
+                markup=False,
+                title="Token refresh",
+                severity="warning",
+                timeout=8,
+            )
         elif outcome.refreshed:
             self._refreshed_at[name] = self._now()
             self.last_errors.pop(name, None)
-            self.app.notify(f"{escape(name)}: token refreshed in the background.", timeout=3)
+            self.app.notify(
+                self.app.outside(f"{name}: token refreshed in the background."),
+                markup=False,
+                timeout=3,
+            )
         self._render_panel()
 
     def _refresh_finished(self, name: str) -> None:
@@ -531,7 +544,9 @@ class MainScreen(Screen[None]):
 
     @on(ServerTable.ColumnsChanged)
     def _columns_changed(self) -> None:
-        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
+        self.query_one("#servers-header", Static).update(
+            self.app.markup("$header", header=" " + self.table.header_text())
+        )
 
     @on(ServerTable.Highlighted)
     def _row_highlighted(self) -> None:
@@ -553,8 +568,11 @@ class MainScreen(Screen[None]):
     @staticmethod
     def _no_login_reason(server: ServerConfig) -> str:
         if server.transport == "stdio":
-            return f"{escape(server.name)} is a command (stdio) server: only remote (HTTP) servers log in with OAuth."
-        return f"{escape(server.name)} is not a valid server entry: fix its config first (v shows why)."
+            return (
+                f"{server.name} is a command (stdio) server: only remote (HTTP) servers "
+                "log in with OAuth."
+            )
+        return f"{server.name} is not a valid server entry: fix its config first (v shows why)."
 
     @on(ServerTable.Selected)
     def _row_selected(self) -> None:
@@ -610,7 +628,7 @@ class MainScreen(Screen[None]):
         if server is None or self.loaded is None:
             return
         self._allow_refresh(server.name)
-        self.app.notify(f"Checking {escape(server.name)} again…", timeout=2)
+        self.app.notify(self.app.outside(f"Checking {server.name} again…"), markup=False, timeout=2)
         self.action_reprobe_named(server.name)
 
     def action_reprobe_all(self) -> None:
@@ -671,7 +689,9 @@ class MainScreen(Screen[None]):
         if server is None or self.loaded is None:
             return
         if not self._can_log_in(server):
-            self.app.notify(self._no_login_reason(server), severity="warning")
+            self.app.notify(
+                self.app.outside(self._no_login_reason(server)), markup=False, severity="warning"
+            )
             return
         from mcpdeck.tui.screens.login import LoginScreen
 
@@ -698,14 +718,17 @@ class MainScreen(Screen[None]):
         if server is None or self.loaded is None:
             return
         if not self._can_log_in(server):
-            self.app.notify(self._no_login_reason(server), severity="warning")
+            self.app.notify(
+                self.app.outside(self._no_login_reason(server)), markup=False, severity="warning"
+            )
             return
         from mcpdeck.tui.screens.confirm import ConfirmScreen
 
         name = server.name
-        body = (
-            f"Delete the stored OAuth credentials of [b]{escape(name)}[/b] from every store?\n"
-            "The configuration file is not changed."
+        body = self.app.markup(
+            "Delete the stored OAuth credentials of [b]$name[/b] from every store?\n"
+            "The configuration file is not changed.",
+            name=name,
         )
 
         def answered(yes: bool | None) -> None:
@@ -719,9 +742,10 @@ class MainScreen(Screen[None]):
         assert self.loaded is not None
         removed = await self.app.services.logout(self.loaded, name)
         if removed:
-            self.app.notify(f"Logged out of {escape(name)}: removed from {', '.join(removed)}.")
+            said = f"Logged out of {name}: removed from {', '.join(removed)}."
         else:
-            self.app.notify(f"{escape(name)}: nothing was stored; nothing to remove.")
+            said = f"{name}: nothing was stored; nothing to remove."
+        self.app.notify(self.app.outside(said), markup=False)
         self.action_reprobe_named(name)
 
     def action_add(self) -> None:
@@ -739,7 +763,7 @@ class MainScreen(Screen[None]):
     async def add_server(self, name: str, table: dict[str, Any], project: bool) -> None:
         assert self.loaded is not None
         file = await self.app.services.add_server(self.loaded, name, table, project=project)
-        self.app.notify(f"Added {escape(name)} to {self.app.shown(str(file))}.")
+        self.app.notify(self.app.outside(f"Added {name} to {file}."), markup=False)
         await self._reload_now()
         self._select(name)
 
@@ -750,19 +774,20 @@ class MainScreen(Screen[None]):
         from mcpdeck.tui.screens.confirm import ConfirmScreen
 
         name = server.name
-        where = self.app.shown(str(server.source.file)) if server.source else "the config"
         layers = field_layers(server)
         stays = ""
         if server.source is not None and len(layers) > 1:
             other = "user" if server.source.layer == "project" else "project"
             stays = (
-                f"\n[$warning]Only the {server.source.layer} layer's entry goes: {escape(name)} "
+                f"\n[$warning]Only the {server.source.layer} layer's entry goes: $name "
                 f"stays defined in the {other} layer.[/]"
             )
-        body = (
-            f"Remove [b]{escape(name)}[/b] from {where}?{stays}\n"
+        body = self.app.markup(
+            f"Remove [b]$name[/b] from $where?{stays}\n"
             "Comments and every other entry stay as they are. Stored credentials are kept "
-            "(log out first to delete them)."
+            "(log out first to delete them).",
+            name=name,
+            where=str(server.source.file) if server.source else "the config",
         )
 
         def answered(yes: bool | None) -> None:
@@ -780,14 +805,16 @@ class MainScreen(Screen[None]):
         if still is not None and still.defined_at is not None:
             # As the CLI says it: the entry of another layer is what the list shows now.
             self.app.notify(
-                f"Removed {escape(name)} from {self.app.shown(str(file))}; it is still "
-                f"defined in {self.app.shown(str(still.defined_at))} "
-                f"({still.defined_at.layer} layer), so it stays listed.",
+                self.app.outside(
+                    f"Removed {name} from {file}; it is still defined in {still.defined_at} "
+                    f"({still.defined_at.layer} layer), so it stays listed."
+                ),
+                markup=False,
                 severity="warning",
                 timeout=10,
             )
         else:
-            self.app.notify(f"Removed {escape(name)} from {self.app.shown(str(file))}.")
+            self.app.notify(self.app.outside(f"Removed {name} from {file}."), markup=False)
 
     def action_toggle_enabled(self) -> None:
         server = self.selected
@@ -800,7 +827,7 @@ class MainScreen(Screen[None]):
         assert self.loaded is not None
         file = await self.app.services.set_enabled(self.loaded, name, enabled)
         word = "Enabled" if enabled else "Disabled"
-        self.app.notify(f"{word} {escape(name)} in {self.app.shown(str(file))}.")
+        self.app.notify(self.app.outside(f"{word} {name} in {file}."), markup=False)
         await self._reload_now()
         self._select(name)
 
