@@ -149,7 +149,7 @@ async def test_headless_login_shows_the_whole_url_as_a_link_and_copy_tells_the_t
         screen = app.screen
         assert isinstance(screen, LoginScreen)
         box = screen.query_one("#login-url")
-        shown = box.render()
+        shown = box.content
         assert isinstance(shown, Text)
         text = shown.plain
         assert AUTH_URL.replace("4444", "PORT") in text  # whole, not cut by a border

@@ -44,6 +44,8 @@ async def test_name_auth_expires_and_the_quit_key_always_fit(world: World, size)
         assert "Auth" in header and "Expires" in header
         keys = footer_keys(app)
         assert "q" in keys and "question_mark" in keys
+        shown = app.export_screenshot()  # what the terminal shows, not what the DOM holds
+        assert ">Quit<" in shown.replace("&#160;", "") and ">Help<" in shown.replace("&#160;", "")
         if size[0] >= 200:
             assert columns == [k for k, _, _ in COLUMNS]
 

@@ -77,6 +77,7 @@ class LoginScreen(ModalScreen[str]):
 
     def on_mount(self) -> None:
         self.query_one("#login-url").display = False
+        self.query_one("#login-result").display = False
         self._worker = self.run_login()
         self.set_interval(1.0, self._tick)
 
@@ -92,9 +93,8 @@ class LoginScreen(ModalScreen[str]):
         data: dict[str, Any] = event.data or {}
         summary = event.summary
         if event.step == "authorize" and any(isinstance(data.get(k), str) for k in URL_KEYS):
-            summary = "authorization URL ready (shown below)"
-        # The CLI prints the URL before this line; here it is below the timeline.
-        summary = summary.replace("the URL above", "the URL below")
+            summary = "authorization URL ready (shown above)"
+        # The CLI prints the URL before this line; here too it is above the timeline.
         self.query_one(Timeline).add(
             TimelineEntry(event.step, event.status, summary, event.elapsed_ms)
         )
@@ -134,12 +134,13 @@ class LoginScreen(ModalScreen[str]):
             box.update("")
             return
         left = self.deadline - self.app.clock()
-        box.update(f"Waiting for the browser: gives up in [b]{long_time_left(left)}[/b]")
+        box.update(f"Waiting for the login in a browser: gives up in [b]{long_time_left(left)}[/b]")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
             return
         result = self.query_one("#login-result", Static)
+        result.display = True
         keys = self.query_one("#login-keys", Static)
         if event.state == WorkerState.SUCCESS:
             outcome = event.worker.result

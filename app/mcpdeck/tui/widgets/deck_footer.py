@@ -11,7 +11,7 @@ from textual.widgets._footer import FooterKey
 
 # Below NARROW_FOOTER columns the footer drops the screen's secondary keys (help and ctrl+p
 # list them all); below COMPACT_FOOTER it packs the keys without padding.
-NARROW_FOOTER = 120
+NARROW_FOOTER = 130
 COMPACT_FOOTER = 150
 
 
