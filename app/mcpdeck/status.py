@@ -18,7 +18,7 @@ from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.redact import redact
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
 
 AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
 DEFAULT_TIMEOUT_SEC = 5.0
@@ -153,7 +153,7 @@ def _lookup_all(
 
 
 async def _probe(
-    server: ServerConfig, http: httpx.AsyncClient, timeout: float, fallback: AuthInfo | None
+    server: ServerConfig, http: httpx2.AsyncClient, timeout: float, fallback: AuthInfo | None
 ) -> ServerStatus:
     import asyncio
 
@@ -262,7 +262,7 @@ async def compute_statuses(
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[ServerStatus], None] | None = None,
     environ: Mapping[str, str] | None = None,
-    http: httpx.AsyncClient | None = None,
+    http: httpx2.AsyncClient | None = None,
 ) -> dict[str, ServerStatus]:
     """Status of every server (or of ``names``), in config order; ``on_result`` sees each early."""
     import asyncio
@@ -282,19 +282,11 @@ async def compute_statuses(
         done(status)
 
     if plan.to_probe:
-        import httpx
+        from mcpdeck.net import new_client
 
-        from mcpdeck.net import ssl_context
-
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         gate = asyncio.Semaphore(concurrency)
         own_client = http is None
-        client = http or httpx.AsyncClient(
-            limits=limits,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            verify=ssl_context(),
-        )
+        client = http or new_client(timeout=timeout, environ=environ)
 
         async def one(server: ServerConfig, fallback: AuthInfo | None) -> None:
             async with gate:

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from tests.peers import codex_binary
@@ -110,7 +110,7 @@ def test_slow_servers_answer_like_oauth_protected_mcp_servers(farm: dict[str, li
     assert len(farm["slow"]) == 3 and len(set(farm["slow"])) == 3
     port = farm["slow"][1]
     origin = f"http://127.0.0.1:{port}"
-    with httpx.Client() as http:
+    with httpx2.Client() as http:
         first = http.post(f"{origin}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
         assert first.status_code == 401
         challenge = first.headers["www-authenticate"]
@@ -134,7 +134,7 @@ def test_login_server_runs_a_complete_pkce_flow(farm: dict[str, list[int]]) -> N
     origin = f"http://127.0.0.1:{farm['login'][0]}"
     redirect = "http://127.0.0.1:1/callback"
     verifier = "v" * 50
-    with httpx.Client() as http:
+    with httpx2.Client() as http:
         client = http.post(f"{origin}/register", json={"redirect_uris": [redirect]}).json()
         auth = http.get(
             f"{origin}/authorize",
@@ -205,9 +205,9 @@ def test_browser_script_follows_redirects_into_the_callback(
     try:
         origin = f"http://127.0.0.1:{farm['login'][0]}"
         redirect = f"http://127.0.0.1:{server.server_port}/callback"
-        client = httpx.post(f"{origin}/register", json={"redirect_uris": [redirect]}).json()
+        client = httpx2.post(f"{origin}/register", json={"redirect_uris": [redirect]}).json()
         url = str(
-            httpx.URL(
+            httpx2.URL(
                 f"{origin}/authorize",
                 params={
                     "client_id": client["client_id"],
@@ -302,15 +302,15 @@ def test_open_group_serves_mcp_without_authentication(tmp_path: Path) -> None:
             time.sleep(0.05)
         port = json.loads(ports_file.read_text())["doc"][0]
         url = f"http://127.0.0.1:{port}/mcp"
-        init = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
+        init = httpx2.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
         assert init.status_code == 200 and init.json()["result"]["capabilities"] == {"tools": {}}
-        tools = httpx.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        tools = httpx2.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         assert [t["name"] for t in tools.json()["result"]["tools"]] == [
             "search",
             "fetch",
             "summarize",
         ]
-        note = httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        note = httpx2.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
         assert note.status_code == 202
     finally:
         proc.terminate()

@@ -2,7 +2,7 @@
 
 WWW-Authenticate parsing, the protected-resource metadata (RFC 9728) ladder and resource
 check, the authorization-server metadata (RFC 8414 / OIDC) ladder with exact issuer match, and
-the 2025-03-26 legacy fallbacks. Only stdlib and httpx: ``mcpdeck list`` imports this module.
+the 2025-03-26 legacy fallbacks. Only stdlib and httpx2: ``mcpdeck list`` imports this module.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import httpx2
 
 from mcpdeck.oauth.errors import DiscoveryError, OAuthError
 from mcpdeck.oauth.fetch import (
@@ -300,7 +300,7 @@ class _Tracer:
 
 
 async def _get_metadata(
-    http: httpx.AsyncClient, url: str, tracer: _Tracer, what: str
+    http: httpx2.AsyncClient, url: str, tracer: _Tracer, what: str
 ) -> tuple[Fetched | None, str | None]:
     """GET one metadata URL. Returns (response, None) or (None, why it failed)."""
     try:
@@ -330,7 +330,7 @@ async def _get_metadata(
 
 
 async def _find_prm(
-    http: httpx.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
+    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The PRM document and its URL, (None, None) when the server publishes none."""
     named = challenge.resource_metadata if challenge else None
@@ -377,7 +377,7 @@ def _valid_prm(fetched: Fetched, server_url: str) -> dict[str, Any]:
 
 
 async def _find_as_metadata(
-    http: httpx.AsyncClient, issuer: str, tracer: _Tracer
+    http: httpx2.AsyncClient, issuer: str, tracer: _Tracer
 ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
     """AS metadata whose issuer is exactly ``issuer``; (None, None, reasons) when none."""
     require_secure(issuer, "authorization server")
@@ -417,8 +417,8 @@ def _check_endpoints(meta: dict[str, Any]) -> None:
 
 
 async def _unauthenticated_request(
-    http: httpx.AsyncClient, server_url: str, tracer: _Tracer, timeout: float
-) -> tuple[int, httpx.Headers] | None:
+    http: httpx2.AsyncClient, server_url: str, tracer: _Tracer, timeout: float
+) -> tuple[int, httpx2.Headers] | None:
     """POST an initialize as an unauthenticated client; GET when POST is not allowed."""
     body = {
         "jsonrpc": "2.0",
@@ -440,11 +440,11 @@ async def _unauthenticated_request(
                 headers=headers if method == "POST" else {"Accept": "text/event-stream"},
                 json=body if method == "POST" else None,
                 follow_redirects=False,
-                timeout=httpx.Timeout(timeout),
+                timeout=httpx2.Timeout(timeout),
             ) as response:
                 status, resp_headers = response.status_code, response.headers
                 # The body is not needed (and an SSE body may never end): close at once.
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             tracer.emit(
                 "probe", "fail", f"{method} {server_url}: {type(exc).__name__}", url=server_url
             )
@@ -467,21 +467,21 @@ async def _unauthenticated_request(
     return None
 
 
-async def _end_session(http: httpx.AsyncClient, server_url: str, session: str) -> None:
-    with contextlib.suppress(httpx.HTTPError):
+async def _end_session(http: httpx2.AsyncClient, server_url: str, session: str) -> None:
+    with contextlib.suppress(httpx2.HTTPError):
         await http.delete(server_url, headers={"Mcp-Session-Id": session}, timeout=2.0)
 
 
-def _describe_error(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.ConnectError):
+def _describe_error(exc: httpx2.HTTPError) -> str:
+    if isinstance(exc, httpx2.ConnectError):
         return "connection failed"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         return "timed out"
     return type(exc).__name__
 
 
 async def discover(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     server_url: str,
     *,
     www_authenticate: str | None = None,
@@ -499,7 +499,7 @@ async def discover(
 
 
 async def _discover_from(
-    http: httpx.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
+    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
 ) -> Discovery:
     prm, prm_url = await _find_prm(http, server_url, challenge, tracer)
     if prm is not None:
@@ -587,7 +587,7 @@ async def _discover_from(
 
 
 async def probe_server(
-    http: httpx.AsyncClient, server_url: str, *, trace: FlowTrace | None = None
+    http: httpx2.AsyncClient, server_url: str, *, trace: FlowTrace | None = None
 ) -> ProbeResult:
     """Does this server advertise OAuth? Never raises for network or metadata problems."""
     tracer = _Tracer(trace)
