@@ -56,6 +56,25 @@ def plain_context() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+def ensure_open_files(needed: int) -> None:
+    """Raise the soft limit on open files towards ``needed`` (never above the hard limit).
+
+    Many servers probed at once hold three sockets each; the soft limit is often 1024
+    (256 on macOS) while the hard limit is far higher.
+    """
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+
+
 def is_loopback_host(host: str | None) -> bool:
     """localhost, *.localhost and loopback addresses (127/8, ::1)."""
     if not host:

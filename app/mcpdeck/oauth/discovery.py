@@ -7,6 +7,7 @@ the 2025-03-26 legacy fallbacks. Only stdlib and httpx2: ``mcpdeck list`` import
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
@@ -286,9 +287,43 @@ class ProbeResult:
 # Requests
 
 
+class MetadataCache:
+    """Metadata GETs shared by every discovery of one run: one request per URL.
+
+    Servers behind one authorization server share its metadata, and servers on one origin
+    share the root PRM; each is fetched once per run. Entries are tasks, so probes running at
+    the same time wait for the same request, and a request can start before anyone needs it
+    (``prefetch``: the predicted URLs of a probe).
+    """
+
+    def __init__(self, http: httpx2.AsyncClient) -> None:
+        self._http = http
+        self._tasks: dict[str, asyncio.Task[tuple[Fetched | None, str | None]]] = {}
+
+    def get(self, url: str) -> asyncio.Task[tuple[Fetched | None, str | None]]:
+        task = self._tasks.get(url)
+        if task is None:
+            task = asyncio.ensure_future(_get_metadata(self._http, url, _Tracer(None), "metadata"))
+            self._tasks[url] = task
+        return task
+
+    def prefetch(self, url: str) -> None:
+        self.get(url)
+
+    async def aclose(self) -> None:
+        """Cancel the requests nobody asked for in the end (and collect every outcome)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class _Tracer:
-    def __init__(self, trace: FlowTrace | None) -> None:
+    """Where a discovery reports its steps, and the run's metadata cache (``probe_server``)."""
+
+    def __init__(self, trace: FlowTrace | None, cache: MetadataCache | None = None) -> None:
         self.trace = trace
+        self.cache = cache
 
     def emit(
         self, step: Step, status: Status, summary: str, *, ms: float | None = None, **data: Any
@@ -303,6 +338,8 @@ async def _get_metadata(
     http: httpx2.AsyncClient, url: str, tracer: _Tracer, what: str
 ) -> tuple[Fetched | None, str | None]:
     """GET one metadata URL. Returns (response, None) or (None, why it failed)."""
+    if tracer.cache is not None:
+        return await asyncio.shield(tracer.cache.get(url))
     try:
         fetched = await bounded_request(
             http,
@@ -403,6 +440,14 @@ async def _find_as_metadata(
             continue
         return meta, url, reasons
     return None, None, reasons
+
+
+def _secure(url: str) -> bool:
+    try:
+        require_secure(url, "authorization server")
+    except OAuthError:
+        return False
+    return True
 
 
 def _check_endpoints(meta: dict[str, Any]) -> None:
@@ -587,10 +632,26 @@ async def _discover_from(
 
 
 async def probe_server(
-    http: httpx2.AsyncClient, server_url: str, *, trace: FlowTrace | None = None
+    http: httpx2.AsyncClient,
+    server_url: str,
+    *,
+    trace: FlowTrace | None = None,
+    cache: MetadataCache | None = None,
 ) -> ProbeResult:
-    """Does this server advertise OAuth? Never raises for network or metadata problems."""
-    tracer = _Tracer(trace)
+    """Does this server advertise OAuth? Never raises for network or metadata problems.
+
+    With a ``cache`` (status of many servers), the protected-resource metadata and the
+    authorization-server metadata are requested at the URLs most servers use, at the same
+    time as the probe itself: three requests in parallel instead of in series (a 200 ms
+    server answers in about 200 ms, not 600). A prediction that turns out wrong only costs
+    a request; the discovery then asks for the URLs the server names, as without a cache.
+    """
+    tracer = _Tracer(trace, cache)
+    if cache is not None:
+        cache.prefetch(prm_well_known_urls(server_url)[0])
+        origin = origin_of(server_url)
+        if _secure(origin):
+            cache.prefetch(as_metadata_urls(origin)[0])
     try:
         answered = await _unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
     except OAuthError as exc:
