@@ -21,6 +21,7 @@ all get the same rules:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import ssl
@@ -69,10 +70,8 @@ def ensure_open_files(needed: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < needed:
         target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError):
-            pass
 
 
 def is_loopback_host(host: str | None) -> bool:
