@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import ssl
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx2
 
 DEFAULT_TIMEOUT_SEC = 15.0
@@ -54,6 +55,8 @@ def plain_context() -> ssl.SSLContext:
 
     Verification stays on and it trusts no CA, so if it were ever used it would fail closed.
     """
+    import ssl
+
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
