@@ -144,3 +144,27 @@ def test_login_modal_at_terminal_size(snap_compare, world: World, terminal: str)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=TERMINALS[terminal], run_before=run_before)
+
+
+def test_add_form_at_80x24(snap_compare, world: World) -> None:  # type: ignore[no-untyped-def]
+    world.write_user(config(refused_port()))
+    app, _ = app_for(world)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settled(pilot)
+        await pilot.press("a", *"v", "tab", *"ftp://x", "tab")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_at_80x24(snap_compare, world: World) -> None:  # type: ignore[no-untyped-def]
+    world.write_user(config(refused_port()))
+    app, _ = app_for(world)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -107,3 +107,18 @@ async def test_every_diagnostic_tab_label_fits_in_80_columns(world: World) -> No
             assert tab.region.right <= 80, f"tab {key} ends at column {tab.region.right}"
         assert str(tabs.get_tab("findings").label).startswith("Findings")
         assert "question_mark" in footer_keys(app)
+
+
+async def test_the_add_form_keys_and_buttons_fit_in_24_rows(world: World) -> None:
+    from textual.widgets import Button
+
+    world.write_user(CONFIG)
+    app = build(world, env={})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a")
+        await pilot.pause()
+        add = app.screen.query_one("#add-ok", Button)
+        keys = app.screen.query_one("#add-keys")
+        assert 0 < add.region.bottom <= 24 and add.region.height > 0
+        assert 0 < keys.region.bottom <= 24 and keys.region.height > 0

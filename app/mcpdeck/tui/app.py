@@ -67,6 +67,7 @@ class McpdeckApp(App[int]):
         self.scrub = scrub
         self.cursor_blink = cursor_blink
         self.sub_title = subtitle if subtitle is not None else f"v{__version__}"
+        self.user_keymap: dict[str, str] = {}
 
     def outside(self, text: object) -> str:
         """Text that did not come from mcpdeck, as plain text for a widget (never markup)."""
@@ -90,6 +91,7 @@ class McpdeckApp(App[int]):
         from mcpdeck.tui.keys import binding_ids
 
         settings = self.services.ui_settings(binding_ids())
+        self.user_keymap = settings.keymap  # help lists what the user changed
         if settings.keymap:
             self.set_keymap(settings.keymap)
         for problem in settings.problems:

@@ -29,6 +29,7 @@ FIELDS = (
 )
 
 AddResult = tuple[str, dict[str, Any], bool]
+SHORT_SCREEN = 40
 
 
 class AddServerScreen(ModalScreen[AddResult | None]):
@@ -59,6 +60,7 @@ class AddServerScreen(ModalScreen[AddResult | None]):
                 yield Button("Cancel", id="add-cancel")
             yield Static(
                 "[b]Tab[/b] next field    [b]Enter[/b] next / add    [b]Escape[/b] cancel",
+                id="add-keys",
                 classes="dialog-keys",
             )
 
@@ -69,6 +71,10 @@ class AddServerScreen(ModalScreen[AddResult | None]):
     @on(Checkbox.Changed, "#f-project")
     def _where_changed(self, event: Checkbox.Changed) -> None:
         self.query_one("#add-where", Static).update(self._where(project=event.value))
+
+    def on_resize(self) -> None:
+        # On a 24-row terminal bordered inputs push the buttons and keys below the fold.
+        self.set_class(self.size.height < SHORT_SCREEN, "-short")
 
     def on_mount(self) -> None:
         for inp in self.query(Input):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -17,7 +20,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("↑ ↓ / j k", "select a server"),
             ("Enter / v", "open the diagnostic view of the selected server"),
             ("l", "log in (OAuth) to the selected server"),
-            ("o", "log out: delete its stored credentials (config untouched)"),
+            ("o", "log out: delete its stored credentials (config kept)"),
             ("r", "re-check the selected server's auth status"),
             ("R", "re-check every server"),
             ("/", "filter the list by name, transport, source or status"),
@@ -78,14 +81,26 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        # The way out comes first: at 24 rows the end of this list is below the fold.
-        lines = ["[b]mcpdeck — keys[/b]   [dim]Escape or ? closes this help; ↑ ↓ scroll[/]", ""]
-        for section, keys in KEYS:
-            lines.append(f"[b $accent]{section}[/]")
-            lines.extend(f"  [b]{key:<12}[/b] {what}" for key, what in keys)
-            lines.append("")
         with VerticalScroll(id="help-box", classes="dialog"):
-            yield Static("\n".join(lines))
+            # The way out comes first: at 24 rows the end of this list is below the fold.
+            yield Static(
+                "[b]mcpdeck — keys[/b]   [dim]Escape or ? closes this help; ↑ ↓ scroll[/]\n"
+            )
+            sections = list(KEYS)
+            changed = getattr(self.app, "user_keymap", {})
+            if changed:  # the defaults below are what these replace
+                sections.insert(
+                    0, ("Changed in your settings file", [(k, i) for i, k in changed.items()])
+                )
+            for section, keys in sections:
+                yield Static(f"[b $accent]{escape(section)}[/]")
+                # A grid, so a long description wraps under itself, not under the keys.
+                grid = Table.grid(padding=(0, 2))
+                grid.add_column(width=12, no_wrap=True, style="bold")
+                grid.add_column()
+                for key, what in keys:
+                    grid.add_row(Text(key), Text(what))  # never parsed as markup
+                yield Static(grid, classes="help-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)
