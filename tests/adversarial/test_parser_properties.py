@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -83,7 +84,7 @@ def test_prm_validation_answers_with_a_document_or_a_discovery_error(
     fetched = Fetched(
         url="http://127.0.0.1:1/prm",
         status=200,
-        headers=__import__("httpx").Headers(),
+        headers=httpx2.Headers(),
         body=json.dumps(document, allow_nan=True).encode(),
         elapsed_ms=1.0,
     )

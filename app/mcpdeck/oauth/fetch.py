@@ -4,13 +4,12 @@ The size limit counts decoded bytes as they are decoded: a 250 KB gzip body that
 250 MB (a "gzip bomb") stops at the limit instead of being inflated whole. mcpdeck decodes the
 raw stream itself with ``zlib`` and a ``max_length``, so no single chunk can inflate past it.
 
-Only stdlib and httpx here: ``mcpdeck list`` reaches this module through discovery.
+Only stdlib and httpx2 here: ``mcpdeck list`` reaches this module through discovery.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import time
 import zlib
@@ -18,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
+from mcpdeck.net import is_loopback_host
 from mcpdeck.oauth.errors import InsecureEndpointError, OAuthError
 
 MAX_BODY_BYTES = 256 * 1024
@@ -34,7 +34,7 @@ MCP_PROTOCOL_VERSION = "2025-11-25"
 class Fetched:
     url: str
     status: int
-    headers: httpx.Headers
+    headers: httpx2.Headers
     body: bytes
     elapsed_ms: float
     too_large: bool = False
@@ -57,7 +57,7 @@ class FetchFailed(OAuthError):
 
 
 async def bounded_request(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     method: str,
     url: str,
     *,
@@ -79,8 +79,8 @@ async def bounded_request(
     if json_body is not None:
         kwargs["json"] = json_body
     if auth is not None:
-        kwargs["auth"] = httpx.BasicAuth(*auth)
-    kwargs["timeout"] = httpx.Timeout(timeout)
+        kwargs["auth"] = httpx2.BasicAuth(*auth)
+    kwargs["timeout"] = httpx2.Timeout(timeout)
     try:
         async with asyncio.timeout(timeout):
             async with http.stream(method, url, **kwargs) as response:
@@ -99,7 +99,7 @@ async def bounded_request(
                 )
     except TimeoutError:
         raise FetchFailed(f"{url}: no answer within {timeout:g} s") from None
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise FetchFailed(f"{url}: {_describe(exc)}") from None
 
 
@@ -176,30 +176,12 @@ class _BoundedBody:
         return b"".join(self.parts), False
 
 
-def _describe(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.ConnectError):
+def _describe(exc: httpx2.HTTPError) -> str:
+    if isinstance(exc, httpx2.ConnectError):
         return "connection failed"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         return "timed out"
     return type(exc).__name__
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """A loopback address literal, or ``localhost`` itself: decided without name resolution.
-
-    ``*.localhost`` is not: RFC 6761 asks resolvers to map it to loopback, but nothing forces
-    the resolver in use (a hosts file, a corporate DNS) to, so plain http to it could leave the
-    machine.
-    """
-    if not host:
-        return False
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def split_url(url: str, what: str) -> Any:
