@@ -98,6 +98,13 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def is_local_name(host: str | None) -> bool:
+    """Loopback, or a ``*.localhost`` name: never sent through a proxy, and what browsers map to
+    loopback themselves (a login callback there binds 127.0.0.1). Not trusted for plain-http
+    authorization endpoints: that is :func:`is_loopback_host`."""
+    return is_loopback_host(host) or (host or "").lower().rstrip(".").endswith(".localhost")
+
+
 def _env(environ: Mapping[str, str], name: str) -> str:
     return environ.get(name.lower()) or environ.get(name.upper()) or ""
 
@@ -126,7 +133,7 @@ def proxy_for(
 ) -> str | None:
     """The proxy URL the environment asks for this URL's origin, or None for a direct connection."""
     env = os.environ if environ is None else environ
-    if is_loopback_host(host) or _bypassed(host, port, _env(env, "no_proxy")):
+    if is_local_name(host) or _bypassed(host, port, _env(env, "no_proxy")):
         return None
     return _env(env, f"{scheme}_proxy") or _env(env, "all_proxy") or None
 

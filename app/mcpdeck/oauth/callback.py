@@ -13,7 +13,7 @@ import html
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from mcpdeck.net import is_loopback_host
+from mcpdeck.net import is_local_name
 from mcpdeck.oauth.errors import CallbackError
 from mcpdeck.oauth.trace import FlowTrace
 
@@ -57,7 +57,7 @@ def listen_spec(callback_url: str | None, callback_port: int | None) -> ListenSp
     except ValueError:
         url_port = None
     # Browsers map *.localhost to loopback themselves: such a callback still binds 127.0.0.1.
-    local = is_loopback_host(parts.hostname) or (parts.hostname or "").endswith(".localhost")
+    local = is_local_name(parts.hostname)
     host = "127.0.0.1" if local else "0.0.0.0"
     port = callback_port or url_port or 0
     if local and url_port is None:
