@@ -132,3 +132,19 @@ def demo_scrub(world):  # type: ignore[no-untyped-def]
         return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
 
     return scrub
+
+
+def help_text(app: McpdeckApp) -> str:
+    """The help screen's words: section titles, then each grid's rows as "key  what"."""
+    from rich.table import Table
+    from textual.widgets import Static
+
+    out = []
+    for widget in app.screen.query("#help-box Static").results(Static):
+        content = widget.content
+        if isinstance(content, Table):
+            cells = [list(column.cells) for column in content.columns]
+            out.extend(f"{k}  {w}" for k, w in zip(*cells, strict=True))
+        else:
+            out.append(str(widget.render()))
+    return "\n".join(out)

@@ -15,7 +15,7 @@ from mcpdeck.tui.widgets.auth_panel import AuthPanel
 from mcpdeck.tui.widgets.server_table import ServerTable
 from tests.loopback import refused_port
 
-from .conftest import World, build, settle
+from .conftest import World, build, help_text, settle
 from .doubles import FixedReportServices
 
 
@@ -35,27 +35,14 @@ def panel_text(app: Any) -> str:
     return str(app.screen.query_one(AuthPanel).query_one("#auth-body").render())
 
 
-def help_text(app: Any) -> str:
-    """The help screen's words: section titles, then each grid's rows as "key  what"."""
-    from rich.table import Table
-    from textual.widgets import Static
-
-    out = []
-    for widget in app.screen.query("#help-box Static").results(Static):
-        content = widget.content
-        if isinstance(content, Table):
-            cells = [list(column.cells) for column in content.columns]
-            out.extend(f"{k}  {w}" for k, w in zip(*cells, strict=True))
-        else:
-            out.append(str(widget.render()))
-    return "\n".join(out)
-
-
 def footer_keys(app: Any) -> set[str]:
     return {k.key for k in app.screen.query(FooterKey)}
 
 
-HTTP_AND_STDIO = f"""\
+def http_and_stdio() -> str:
+    """A remote server on a port that refuses (chosen per test: a port picked at import time
+    may be taken by another process by the time the test runs) and a stdio server."""
+    return f"""\
 [mcp_servers.remote]
 url = "http://127.0.0.1:{refused_port()}/mcp"
 
@@ -65,7 +52,7 @@ command = "python3"
 
 
 async def test_enter_applies_the_finding_from_anywhere_in_the_findings_tab(world: World) -> None:
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     services = FixedReportServices(world.home, world.project, env={})
     app = build(world, services)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -107,7 +94,7 @@ async def test_after_the_first_server_is_added_keys_go_to_the_list(world: World)
 
 
 async def test_question_mark_opens_help_on_every_screen(world: World) -> None:
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     services = FixedReportServices(world.home, world.project, env={})
     app = build(world, services)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -133,7 +120,7 @@ async def test_question_mark_opens_help_on_every_screen(world: World) -> None:
 
 
 async def test_login_is_not_offered_on_a_stdio_server_and_says_why(world: World) -> None:
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     app = build(world, env={})
     said = record_toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -153,7 +140,7 @@ async def test_login_is_not_offered_on_a_stdio_server_and_says_why(world: World)
 
 
 async def test_recheck_all_says_it_started_and_what_it_found(world: World) -> None:
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     app = build(world, env={})
     said = record_toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -213,7 +200,7 @@ async def test_fields_from_two_layers_are_named_and_remove_says_what_remains(
 
 
 async def test_tool_counts_survive_a_reload(world: World) -> None:
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     services = FixedReportServices(world.home, world.project, env={})
     app = build(world, services)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -231,7 +218,7 @@ async def test_tool_counts_survive_a_reload(world: World) -> None:
 
 
 async def test_a_filter_that_matches_nothing_says_so(world: World) -> None:
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     app = build(world, env={})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
@@ -246,7 +233,7 @@ async def test_a_filter_that_matches_nothing_says_so(world: World) -> None:
 async def test_a_long_path_wraps_at_its_separators(world: World) -> None:
     deep = world.root / "a-rather-long-directory-name" / "another-long-directory-name" / "h"
     deep.mkdir(parents=True)
-    (deep / "config.toml").write_text(HTTP_AND_STDIO)
+    (deep / "config.toml").write_text(http_and_stdio())
     from mcpdeck.tui.services import Services
 
     app = build(world, Services(deep, world.project, env={}))
@@ -268,7 +255,7 @@ async def test_keys_remapped_in_the_settings_file_drive_footer_and_palette(world
 
     settings = world.root / "settings.toml"
     settings.write_text('[keys]\n"main.login" = "L"\n"main.no_such_id" = "x"\n')
-    world.write_user(HTTP_AND_STDIO)
+    world.write_user(http_and_stdio())
     services = FixedReportServices(
         world.home, world.project, env={"MCPDECK_SETTINGS": str(settings)}
     )

@@ -6,7 +6,7 @@ from mcpdeck.tui.screens.main import MainScreen
 from mcpdeck.tui.widgets.auth_panel import AuthPanel
 from mcpdeck.tui.widgets.server_table import ServerTable
 
-from .conftest import World, build, settle
+from .conftest import World, build, help_text, settle
 
 CONFIG = """\
 [mcp_servers.local]
@@ -131,7 +131,7 @@ async def test_help_lists_every_main_binding(world: World) -> None:
         await settle(pilot, app)
         keys = {b.key for b in MainScreen.BINDINGS}
         await pilot.press("question_mark")
-        text = str(app.screen.query_one("Static").render())
+        text = help_text(app)
         words = {"enter": "Enter", "slash": "/", "question_mark": "?", "R": "R"}
         for key in keys:
             assert words.get(key, key) in text, key
