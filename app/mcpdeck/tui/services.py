@@ -88,7 +88,7 @@ class Services:
         exchanges cost CPU (connection-pool bookkeeping, parsing) that would otherwise delay
         key presses. ``on_result`` is therefore called from that thread: post a message.
         """
-        from mcpdeck.status import DEFAULT_CONCURRENCY, compute_statuses
+        from mcpdeck.status import DEFAULT_CONCURRENCY, compute_statuses, plan_and_settle
 
         try:
             credentials = self._credentials(loaded)
@@ -96,6 +96,9 @@ class Services:
             credentials = None
 
         async def run() -> None:
+            # This loop is the probes' alone: the plan (a credential store read) runs on it
+            # directly, not in an executor thread that the interpreter would wait for at exit.
+            plan = plan_and_settle(loaded, credentials, names=names, environ=self.env)
             await compute_statuses(
                 loaded,
                 credentials,
@@ -104,6 +107,7 @@ class Services:
                 concurrency=self.concurrency or DEFAULT_CONCURRENCY,
                 environ=self.env,
                 on_result=lambda status: on_result(_probe_view(status, loaded)),
+                plan=plan,
             )
 
         await _on_own_loop(run)
