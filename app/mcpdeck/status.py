@@ -278,7 +278,8 @@ def settle_refused(plan: StatusPlan, wait: float = 0.2) -> None:
             status = ServerStatus(server.name, "none", info, probed=True, failed=True)
             _probe_outcome(server, fallback, status)
             plan.decided.append(status)
-    plan.to_probe = [p for p in plan.to_probe if p in rest]
+    still = {id(server) for server, _ in rest}
+    plan.to_probe = [p for p in plan.to_probe if id(p[0]) in still]  # config order kept
 
 
 def _loopback_origin(url: str) -> tuple[str, int] | None:
