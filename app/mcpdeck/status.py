@@ -67,6 +67,17 @@ class ServerStatus:
         return {k: info[k] for k in ("detail", "expires_at", "scopes", "store", "refreshable")}
 
 
+def status_to_json(status: ServerStatus) -> dict[str, Any]:
+    """Everything of a status as JSON (the TUI's probe worker sends these over a pipe)."""
+    return asdict(status)
+
+
+def status_from_json(data: dict[str, Any]) -> ServerStatus:
+    fields = dict(data)
+    fields["auth"] = AuthInfo(**fields["auth"])
+    return ServerStatus(**fields)
+
+
 def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
