@@ -91,8 +91,31 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
         await release.wait()  # hold the login at "waiting for the browser" for one picture
         await _follow(url)
 
+    class InProcessServices(Services):
+        """The TUI probes in a child process, whose clock this script cannot stop: here they
+        run in this process (on a thread, as the TUI once did), so they read the frozen clock."""
+
+        async def probe(self, loaded, on_result, *, names=None):  # type: ignore[no-untyped-def]
+            from mcpdeck.status import DEFAULT_CONCURRENCY, compute_statuses
+            from mcpdeck.tui.services import _probe_view
+
+            credentials = self._credentials(loaded)
+
+            async def run() -> None:
+                await compute_statuses(
+                    loaded,
+                    credentials,
+                    names=names,
+                    timeout=self.probe_timeout,
+                    concurrency=DEFAULT_CONCURRENCY,
+                    environ=self.env,
+                    on_result=lambda status: on_result(_probe_view(status, loaded)),
+                )
+
+            await asyncio.to_thread(asyncio.run, run())
+
     env = {**os.environ, **world.env}
-    services = Services(
+    services = InProcessServices(
         world.codex_home, world.project_dir, env=env, open_browser=False, browser=slow_browser
     )
     app = make_app(services, scrub=scrub, cursor_blink=False, subtitle="demo")
@@ -134,9 +157,10 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
         await pilot.press("v")
         await _settle(pilot, app)
         for i, (key, _) in enumerate(TABS, start=1):
-            if key == "log":
-                # The Log lists exchanges that run side by side (probe, session, inventory) in
-                # the order they happened, which differs from run to run: no fixed picture.
+            if key in ("auth", "log"):
+                # These list HTTP exchanges that run side by side (metadata requests, probe,
+                # session, inventory) in the order they happened, which differs from run to
+                # run: no fixed picture.
                 continue
             await pilot.press(str(i))
             await pilot.pause()
