@@ -1,6 +1,6 @@
 """Leak test: a full login, a refresh and a logout, each through the CLI in a subprocess
 (`python -m mcpdeck …`); the access and refresh token strings appear in no output, no trace
-and no file written under CODEX_HOME (other than the encrypted store itself)."""
+and no file written under CODEX_HOME (other than Codex's credentials file itself)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from tests.oauth.servers import world
 from tests.peers import ROOT
 
 BROWSER = ROOT / "tests" / "conformance" / "browser.py"
-STORE_FILES = {"mcpdeck-credentials.enc", "mcpdeck-credentials.key"}
+# Codex's file store holds the tokens in clear (its format): the store itself is exempt.
+STORE_FILES = {".credentials.json"}
 
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -97,7 +97,11 @@ def _run_login(
     from mcpdeck.oauth.trace import FlowTrace
 
     console = Console(highlight=False)
-    store = open_store(loaded.settings.credentials_store, loaded.codex_home)
+    store = open_store(
+        loaded.settings.credentials_store,
+        loaded.codex_home,
+        secrets_storage=loaded.settings.secrets_storage,
+    )
     trace = FlowTrace(_printer(console))
     console.print(f"Logging in to '{server.name}' ({server.url})")
     try:

@@ -1,15 +1,20 @@
-"""Choosing where credentials live: ``mcp_oauth_credentials_store = "auto" | "keyring" | "file"``.
+"""Where credentials live, chosen as Codex 0.171.0 chooses: ``mcp_oauth_credentials_store``.
 
-``open_store(mode, codex_home)`` returns a :class:`Credentials` facade over both backends:
-- auto: read the keyring first, then the encrypted file; write to the keyring, or to the file
-  when the keyring is unavailable (why is kept in ``notes`` for display);
-- keyring / file: only that backend (an unavailable keyring is an error);
-- logout (``delete_everywhere``) always deletes from every backend that works.
+``open_store(mode, codex_home)`` returns a :class:`Credentials` facade. Tokens are Codex's:
+- keyring: service ``Codex MCP Credentials`` (``codex_keyring``); file: ``.credentials.json``
+  (``codex_file``); auto: the keyring, and the file when the keyring is unavailable or holds
+  nothing for the server (reads), or fails (writes). A keyring write removes the file's copy,
+  as Codex does.
+- With ``[features] secret_auth_storage = true`` Codex keeps them in its encrypted secrets
+  store instead (``secrets/mcp_oauth.age``); mcpdeck detects that and says what to do.
+- mcpdeck's own records (registrations, extras) sit next to the tokens (``own_records``).
+- Records mcpdeck wrote before it used Codex's layout (service ``Codex Auth`` accounts
+  ``mcp|…``/``mcp-client|…``, ``mcpdeck-credentials.enc``) are found and shown as ``legacy``,
+  moved into Codex's layout by the next save (login, refresh) or ``migrate``, then deleted.
+  Codex's own ``Codex Auth`` entries (``cli|…``) are never touched.
 
-Cheap to create and to import: no backend library is imported and nothing is probed until the
-first read; the keyring is probed once per facade, and the decrypted file is cached (re-read
-only when it changes on disk), so ``locate`` for 100 servers is cheap. Every method blocks:
-async callers use ``asyncio.to_thread``.
+Cheap to create and import: nothing is probed until first use. Every method blocks: async
+callers use ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
@@ -29,16 +34,35 @@ from mcpdeck.credentials.record import (
 )
 
 if TYPE_CHECKING:
+    from mcpdeck.credentials.codex_file import CodexFileStore
+    from mcpdeck.credentials.codex_keyring import CodexKeyringStore
     from mcpdeck.credentials.file_store import FileStore
     from mcpdeck.credentials.keyring_store import KeyringStore
+    from mcpdeck.credentials.own_records import OwnFileRecords, OwnKeyringRecords
 
 StoreMode = Literal["auto", "keyring", "file"]
-BackendName = Literal["keyring", "file"]
+BackendName = Literal["keyring", "file", "secrets", "legacy"]
 _MODES = ("auto", "keyring", "file")
 
 
+class HeldInSecretsStore(CredentialStoreError):
+    """Codex keeps this CODEX_HOME's MCP tokens in its encrypted secrets store."""
+
+    store = "secrets"
+
+
+def secrets_message(codex_home: Path, name: str) -> str:
+    path = Path(codex_home) / "secrets" / "mcp_oauth.age"
+    held = "holds" if path.exists() else "will hold"
+    return (
+        f"Codex's encrypted secrets store ({path}, [features] secret_auth_storage = true) {held} "
+        f"the tokens of '{name}'; mcpdeck cannot read or write it: use `codex mcp login {name}` "
+        f"and `codex mcp logout {name}`, or set secret_auth_storage = false to use the keyring"
+    )
+
+
 class Credentials:
-    """Every credential operation mcpdeck needs, over the backends the mode allows."""
+    """Every credential operation mcpdeck needs, over the stores the mode allows."""
 
     def __init__(
         self,
@@ -46,23 +70,27 @@ class Credentials:
         codex_home: Path,
         *,
         keyring_backend: Any | None = None,
+        secrets_storage: bool = False,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"unknown credentials store mode {mode!r}")
         self.mode: StoreMode = mode
         self.codex_home = Path(codex_home).expanduser()
         self.canonical_home = canonical_codex_home(self.codex_home)
-        # Human-readable remarks (why the keyring was skipped, a file set aside); no secrets.
+        self.secrets_storage = secrets_storage and mode != "file"
+        # Human-readable remarks (why the keyring was skipped, a record migrated); no secrets.
         self.notes: list[str] = []
         self._keyring_backend = keyring_backend
         self._keyring: KeyringStore | None = None
-        self._file: FileStore | None = None
+        self._codex_keyring: CodexKeyringStore | None = None
+        self._codex_file: CodexFileStore | None = None
+        self._legacy_file: FileStore | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Credentials(mode={self.mode!r}, codex_home={str(self.codex_home)!r})"
 
-    # ----- backends (created on first use)
+    # ----- stores (created on first use)
 
     @property
     def keyring(self) -> KeyringStore:
@@ -74,17 +102,41 @@ class Credentials:
             return self._keyring
 
     @property
-    def file(self) -> FileStore:
+    def codex_keyring(self) -> CodexKeyringStore:
+        keyring = self.keyring
         with self._lock:
-            if self._file is None:
+            if self._codex_keyring is None:
+                from mcpdeck.credentials.codex_keyring import CodexKeyringStore
+
+                self._codex_keyring = CodexKeyringStore(keyring)
+            return self._codex_keyring
+
+    @property
+    def codex_file(self) -> CodexFileStore:
+        with self._lock:
+            if self._codex_file is None:
+                from mcpdeck.credentials.codex_file import CodexFileStore
+
+                self._codex_file = CodexFileStore(self.codex_home)
+            return self._codex_file
+
+    # The pre-Codex-layout stores, read for migration only.
+    @property
+    def legacy_file(self) -> FileStore:
+        with self._lock:
+            if self._legacy_file is None:
                 from mcpdeck.credentials.file_store import FileStore
 
-                self._file = FileStore(self.codex_home)
-            return self._file
+                self._legacy_file = FileStore(self.codex_home)
+            return self._legacy_file
+
+    # Kept for callers that name the backends (doctor, TUI).
+    @property
+    def file(self) -> CodexFileStore:
+        return self.codex_file
 
     @property
     def backends_available(self) -> list[BackendName]:
-        """The backends that work on this machine right now (the file store always does)."""
         names: list[BackendName] = []
         if self.keyring.available:
             names.append("keyring")
@@ -107,7 +159,6 @@ class Credentials:
                 self.notes.append(text)
 
     def _keyring_usable(self) -> bool:
-        """In auto mode: is the keyring there? Records why not, once."""
         try:
             self.keyring.check()
         except StoreUnavailable as exc:
@@ -115,124 +166,294 @@ class Credentials:
             return False
         return True
 
-    def _read_order(self) -> list[BackendName]:
+    def _codex_order(self) -> list[Literal["keyring", "file"]]:
         if self.mode == "keyring":
             return ["keyring"]
         if self.mode == "file":
             return ["file"]
         return ["keyring", "file"] if self._keyring_usable() else ["file"]
 
+    def _own(self, backend: str) -> OwnKeyringRecords | OwnFileRecords:
+        from mcpdeck.credentials.own_records import OwnFileRecords, OwnKeyringRecords
+
+        if backend == "keyring":
+            return OwnKeyringRecords(self.keyring)
+        return OwnFileRecords(self.codex_home)
+
+    def _own_stores(self) -> list[OwnKeyringRecords | OwnFileRecords]:
+        return [self._own(name) for name in self._codex_order()]
+
     # ----- records
 
     def load(self, key: CredentialKey) -> CredentialRecord | None:
+        """The record to use (login, refresh, a session): an old mcpdeck record found here is
+        moved into Codex's layout first, so Codex sees the same login from now on."""
         found = self.locate(key)
-        return found[0] if found else None
+        if found is None:
+            return None
+        record, backend = found
+        if backend == "legacy":
+            try:
+                moved = self.save(key, record)
+            except CredentialStoreError as exc:
+                self._note(f"old mcpdeck credentials of '{key.server_name}' not moved: {exc}")
+            else:
+                self._note(
+                    f"moved the old mcpdeck credentials of '{key.server_name}' to Codex's {moved}"
+                )
+        return record
 
     def locate(self, key: CredentialKey) -> tuple[CredentialRecord, BackendName] | None:
-        """The stored record and the backend holding it, or None when nothing is stored."""
-        for name in self._read_order():
+        """The stored record and where it is, or None when nothing is stored.
+
+        Raises :class:`HeldInSecretsStore` when Codex keeps the tokens where mcpdeck cannot
+        read them, and :class:`CredentialStoreError` (one line, with a fix) for a bad record.
+        """
+        found = self._locate_codex(key)
+        if found is not None:
+            record, backend = found
+            return self._with_extras(key, record, backend), backend
+        legacy = self._locate_legacy(key)
+        if legacy is not None:
+            return legacy, "legacy"
+        if self.secrets_storage:
+            raise HeldInSecretsStore(secrets_message(self.codex_home, key.server_name))
+        return None
+
+    def _locate_codex(self, key: CredentialKey) -> tuple[CredentialRecord, BackendName] | None:
+        if self.secrets_storage:
+            # Codex reads only the secrets store then (and the file when the keyring fails).
+            if self.mode == "auto" and not self._keyring_usable():
+                record = self.codex_file.load(key)
+                return (record, "file") if record is not None else None
+            return None
+        for name in self._codex_order():
             if name == "keyring":
                 try:
-                    record = self.keyring.load(key)
+                    record = self.codex_keyring.load(key)
                 except StoreUnavailable as exc:
                     if self.mode == "keyring":
                         raise
                     self._note(f"keyring skipped: {exc}")
                     continue
             else:
-                record = self.file.load(key)
+                record = self.codex_file.load(key)
             if record is not None:
                 return record, name
         return None
 
+    def _with_extras(
+        self, key: CredentialKey, record: CredentialRecord, backend: str
+    ) -> CredentialRecord:
+        from mcpdeck.credentials.codex_layout import apply_extras
+        from mcpdeck.credentials.own_records import extras_account
+        from mcpdeck.redact import register_secrets
+
+        try:
+            extras = self._own(backend).get(extras_account(key.store_key()))
+        except CredentialStoreError:
+            return record
+        if extras is None:
+            return record
+        record = apply_extras(record, extras)
+        register_secrets([record.client_secret])
+        return record
+
+    def _locate_legacy(self, key: CredentialKey) -> CredentialRecord | None:
+        """A record from before Codex's layout (read-only; errors only noted)."""
+        if self.mode != "file":
+            try:
+                if self.keyring.available:
+                    record = self.keyring.load(key)
+                    if record is not None:
+                        return record
+            except CredentialStoreError as exc:
+                self._note(f"old mcpdeck keyring entry of '{key.server_name}' unreadable: {exc}")
+        if self.legacy_file.has_file():
+            from mcpdeck.credentials.file_store import PassphraseRequired
+
+            try:
+                return self.legacy_file.load(key)
+            except PassphraseRequired:
+                raise  # it may hold this server's tokens: say what to do, never "log in again"
+            except CredentialStoreError as exc:
+                self._note(str(exc))
+        return None
+
     def save(self, key: CredentialKey, record: CredentialRecord) -> BackendName:
-        """Store ``record``; returns the backend written ("keyring" or "file")."""
-        if self.mode == "file":
-            self.file.save(key, record)
+        """Store ``record`` where Codex reads it; returns the store written."""
+        if self.secrets_storage and (self.mode == "keyring" or self._keyring_usable()):
+            raise HeldInSecretsStore(secrets_message(self.codex_home, key.server_name))
+        backend = self._save_codex(key, record)
+        from mcpdeck.credentials.codex_layout import extras_of
+        from mcpdeck.credentials.own_records import extras_account
+
+        try:
+            self._own(backend).set(
+                extras_account(key.store_key()), extras_of(record), key.store_key()
+            )
+        except StoreUnavailable as exc:
+            self._note(f"mcpdeck's own record of '{key.server_name}' not saved: {exc}")
+        self._delete_legacy(key)
+        return backend
+
+    def _save_codex(self, key: CredentialKey, record: CredentialRecord) -> BackendName:
+        from mcpdeck.credentials.codex_layout import check_writable
+
+        check_writable(record)
+        if self.mode == "file" or (self.secrets_storage and self.mode == "auto"):
+            self.codex_file.save(key, record)
             return "file"
         if self.mode == "keyring":
-            self.keyring.save(key, record)
-            return "keyring"
-        try:
-            self.keyring.save(key, record)
-        except StoreUnavailable as exc:
-            self._note(f"keyring skipped: {exc}")
-            self.file.save(key, record)
-            return "file"
-        self._drop_stale_file_copy(key)
+            self.codex_keyring.save(key, record)
+        else:
+            try:
+                self.codex_keyring.save(key, record)
+            except StoreUnavailable as exc:
+                self._note(f"keyring skipped: {exc}")
+                self.codex_file.save(key, record)
+                return "file"
+        # As Codex does: a keyring write removes the fallback file's copy, which would
+        # otherwise be read if the keyring later became unavailable.
+        with contextlib.suppress(CredentialStoreError):
+            self.codex_file.delete(key)
         return "keyring"
 
-    def _drop_stale_file_copy(self, key: CredentialKey) -> None:
-        # An older copy in the file would be read if the keyring later became unavailable.
-        if not self.file.has_file():
-            return
-        # An unreadable file's copy can never be read either.
-        with contextlib.suppress(CredentialStoreError):
-            self.file.delete(key)
+    def migrate(self, key: CredentialKey) -> BackendName | None:
+        """Move an old mcpdeck record into Codex's layout; returns where, None if there was none."""
+        if self._locate_codex(key) is not None:
+            self._delete_legacy(key)
+            return None
+        legacy = self._locate_legacy(key)
+        if legacy is None:
+            return None
+        backend = self.save(key, legacy)
+        self._note(f"moved the old mcpdeck credentials of '{key.server_name}' to Codex's {backend}")
+        return backend
+
+    def _delete_legacy(self, key: CredentialKey) -> list[str]:
+        """Delete the old records of ``key`` (only mcpdeck's own accounts, never ``cli|…``)."""
+        removed: list[str] = []
+        if self.mode != "file":
+            try:
+                if self.keyring.available and self.keyring.delete(key):
+                    removed.append("legacy")
+            except StoreUnavailable:
+                pass
+        if self.legacy_file.has_file():
+            from mcpdeck.credentials.file_store import PassphraseRequired
+
+            try:
+                if self.legacy_file.delete(key):
+                    removed.append("legacy")
+            except PassphraseRequired as exc:
+                self._note(str(exc))
+            except CredentialStoreError:
+                aside = self.legacy_file.delete_unreadable()
+                if aside is not None:
+                    self._note(
+                        f"{self.legacy_file.path} could not be decrypted; moved aside to "
+                        f"{aside.name}"
+                    )
+                    removed.append("legacy")
+            with contextlib.suppress(CredentialStoreError, OSError):
+                self.legacy_file.remove_if_empty()
+        return removed
 
     def delete_everywhere(self, key: CredentialKey) -> list[BackendName]:
-        """Delete ``key`` from every backend that works; returns those that held it."""
+        """Log out: delete ``key`` from every store that works; returns those that held it."""
+        from mcpdeck.credentials.own_records import extras_account
+
         removed: list[BackendName] = []
+        if self.secrets_storage and self._keyring_usable():
+            self._note(secrets_message(self.codex_home, key.server_name))
         try:
-            if self.keyring.delete(key):
+            if self.codex_keyring.delete(key):
                 removed.append("keyring")
         except StoreUnavailable as exc:
             self._note(f"keyring skipped: {exc}")
-        if self.file.has_file():
-            try:
-                if self.file.delete(key):
-                    removed.append("file")
-            except CredentialStoreError:
-                aside = self.file.delete_unreadable()
-                if aside is not None:
-                    self._note(
-                        f"{self.file.path} could not be decrypted; moved aside to {aside.name}"
-                    )
-                    removed.append("file")
+        if self.codex_file.delete(key):
+            removed.append("file")
+        for own in ("keyring", "file"):
+            with contextlib.suppress(CredentialStoreError):
+                if own == "file" or self.keyring.available:
+                    self._own(own).delete(extras_account(key.store_key()))
+        if self._delete_legacy(key):
+            removed.append("legacy")
         return removed
 
-    # ----- client registrations (per authorization-server issuer, per CODEX_HOME)
+    # ----- client registrations (per authorization-server issuer)
 
     def load_registration(self, issuer: str) -> ClientRegistration | None:
-        for name in self._read_order():
-            if name == "keyring":
+        from mcpdeck.credentials.own_records import registration_account
+
+        for own in self._own_stores():
+            try:
+                data = own.get(registration_account(self.canonical_home, issuer))
+            except StoreUnavailable as exc:
+                if self.mode == "keyring":
+                    raise
+                self._note(f"keyring skipped: {exc}")
+                continue
+            if isinstance(data, dict):
                 try:
-                    found = self.keyring.load_registration(self.canonical_home, issuer)
-                except StoreUnavailable as exc:
-                    if self.mode == "keyring":
-                        raise
-                    self._note(f"keyring skipped: {exc}")
+                    return ClientRegistration.from_json(data)
+                except TypeError:
                     continue
-            else:
-                found = self.file.load_registration(self.canonical_home, issuer)
-            if found is not None:
-                return found
-        return None
+        return self._migrate_registration(issuer)
+
+    def _migrate_registration(self, issuer: str) -> ClientRegistration | None:
+        found: ClientRegistration | None = None
+        if self.mode != "file" and self.keyring.available:
+            with contextlib.suppress(CredentialStoreError):
+                found = self.keyring.load_registration(self.canonical_home, issuer)
+                if found is not None:
+                    self.save_registration(found)
+                    self.keyring.delete_registration(self.canonical_home, issuer)
+                    return found
+        if self.legacy_file.has_file():
+            with contextlib.suppress(CredentialStoreError):
+                found = self.legacy_file.load_registration(self.canonical_home, issuer)
+                if found is not None:
+                    self.save_registration(found)
+                    self.legacy_file.delete_registration(self.canonical_home, issuer)
+                    with contextlib.suppress(OSError):
+                        self.legacy_file.remove_if_empty()
+        return found
 
     def save_registration(self, registration: ClientRegistration) -> BackendName:
-        if self.mode == "file":
-            self.file.save_registration(self.canonical_home, registration)
-            return "file"
-        if self.mode == "keyring":
-            self.keyring.save_registration(self.canonical_home, registration)
-            return "keyring"
-        try:
-            self.keyring.save_registration(self.canonical_home, registration)
-        except StoreUnavailable as exc:
-            self._note(f"keyring skipped: {exc}")
-            self.file.save_registration(self.canonical_home, registration)
-            return "file"
-        return "keyring"
+        from mcpdeck.credentials.own_records import registration_account
+
+        account = registration_account(self.canonical_home, registration.issuer)
+        label = f"OAuth client at {registration.issuer}"
+        order = self._codex_order()
+        for name in order:
+            try:
+                self._own(name).set(account, registration.to_json(), label)
+                return name
+            except StoreUnavailable as exc:
+                if self.mode == "keyring":
+                    raise
+                self._note(f"keyring skipped: {exc}")
+        self._own("file").set(account, registration.to_json(), label)
+        return "file"
 
 
 def open_store(
-    mode: StoreMode, codex_home: Path, *, keyring_backend: Any | None = None
+    mode: StoreMode,
+    codex_home: Path,
+    *,
+    keyring_backend: Any | None = None,
+    secrets_storage: bool = False,
 ) -> Credentials:
     """The credentials of one CODEX_HOME, per ``mcp_oauth_credentials_store``.
 
     ``keyring_backend``: a python-keyring backend to use instead of the detected one.
+    ``secrets_storage``: Codex's ``[features] secret_auth_storage``.
     """
-    return Credentials(mode, codex_home, keyring_backend=keyring_backend)
+    return Credentials(
+        mode, codex_home, keyring_backend=keyring_backend, secrets_storage=secrets_storage
+    )
 
 
-__all__ = ["BackendName", "Credentials", "StoreMode", "open_store"]
+__all__ = ["BackendName", "Credentials", "HeldInSecretsStore", "StoreMode", "open_store"]

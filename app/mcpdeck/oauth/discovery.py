@@ -405,6 +405,19 @@ async def _find_as_metadata(
     return None, None, reasons
 
 
+async def token_endpoint_of(
+    http: httpx.AsyncClient, issuer: str, trace: FlowTrace | None = None
+) -> str:
+    """The token endpoint of ``issuer`` (exact issuer match), for a login Codex made."""
+    meta, _, reasons = await _find_as_metadata(http, issuer, _Tracer(trace))
+    if meta is None:
+        raise DiscoveryError(
+            f"no authorization server metadata for {issuer}: " + "; ".join(reasons[:3])
+        )
+    _check_endpoints(meta)
+    return str(meta["token_endpoint"])
+
+
 def _check_endpoints(meta: dict[str, Any]) -> None:
     for name in ("authorization_endpoint", "token_endpoint"):
         value = meta.get(name)
