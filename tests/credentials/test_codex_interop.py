@@ -210,3 +210,38 @@ def test_an_old_mcpdeck_record_is_migrated_and_still_works(
     if setup.service is not None:
         old = [a["username"] for a, _ in keyring_items(setup.service, LEGACY_KEYRING_SERVICE)]
         assert old == [CODEX_SIGN_IN[0]]
+
+
+def test_codex_secrets_store_is_shared_too(tmp_path: Path) -> None:
+    """``[features] secret_auth_storage = true``: Codex's encrypted ``mcp_oauth.age``."""
+    codex = require(codex_binary(), "Codex CLI (npm @openai/codex)")
+    home, user_home = tmp_path / "codex-home", tmp_path / "user-home"
+    home.mkdir()
+    user_home.mkdir()
+    with World() as w, running_secret_service(tmp_path / "secret-service") as service:
+        (home / "config.toml").write_text(
+            'mcp_oauth_credentials_store = "keyring"\n\n[features]\nsecret_auth_storage = true\n'
+            f'\n[mcp_servers.docs]\nurl = "{w.mcp_url}"\nscopes = ["read"]\n'
+        )
+        pair = Pair(codex, home, user_home, service.address)
+        done = pair.codex("mcp", "login", "docs")
+        assert done.returncode == 0, done.stderr
+        assert (home / "secrets" / "mcp_oauth.age").exists()
+        assert keyring_items(service, CODEX_KEYRING_SERVICE) == []  # not a keyring entry
+        entry = pair.mcpdeck_entry("docs")
+        assert entry["auth_status"] == "authenticated"
+        assert entry["auth"]["store"] == "secrets"
+        assert entry["auth"]["scopes"] == ["read"]
+
+        done = pair.mcpdeck("logout", "docs")
+        assert done.returncode == 0, done.stderr
+        assert "(secrets)" in done.stdout
+        assert pair.codex_status("docs") == "not_logged_in"
+
+        done = pair.mcpdeck("login", "docs", "--timeout", "60")
+        assert done.returncode == 0, done.stderr
+        assert "stored in secrets" in done.stdout
+        assert pair.codex_status("docs") == "o_auth"
+        assert "echo" in pair.codex_session("docs")["tools"]
+        assert keyring_items(service, CODEX_KEYRING_SERVICE) == []
+        assert keyring_items(service, LEGACY_KEYRING_SERVICE) == []

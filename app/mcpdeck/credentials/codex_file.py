@@ -25,6 +25,8 @@ from mcpdeck.credentials.file_lock import file_lock
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord, CredentialStoreError
 
 _MAX_FILE_BYTES = 16 * 1024 * 1024
+# Codex 0.171.0 gives up on its store lock after 60 s (and then never falls back elsewhere).
+LOCK_TIMEOUT_SEC = 60.0
 
 
 class CodexFileStore:
@@ -52,7 +54,7 @@ class CodexFileStore:
     def load(self, key: CredentialKey) -> CredentialRecord | None:
         if not self.path.exists():  # no lock file created just to find nothing
             return None
-        with file_lock(self.lock_path):
+        with file_lock(self.lock_path, timeout=LOCK_TIMEOUT_SEC):
             contents = self._read()
         entry = contents.get(key.store_key())
         if entry is None:
@@ -77,7 +79,7 @@ class CodexFileStore:
 
     def _modify(self, change: Callable[[dict[str, Any]], bool]) -> bool:
         self.codex_home.mkdir(parents=True, exist_ok=True)
-        with file_lock(self.lock_path):
+        with file_lock(self.lock_path, timeout=LOCK_TIMEOUT_SEC):
             contents = self._read()
             changed = bool(change(contents))
             if changed:

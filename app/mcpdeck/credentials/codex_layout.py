@@ -141,6 +141,7 @@ def _record(
         refresh_token=refresh_token,
         expires_at=expires_at,
         granted_scopes=scopes,
+        obtained_at=None,
     )
 
 

@@ -124,7 +124,8 @@ class CredentialRecord:
     token_endpoint: str | None = None
     client_secret: str | None = None
     token_endpoint_auth_method: str = "none"
-    obtained_at: float = field(default_factory=time.time)
+    # None for a login Codex made (its records do not say when).
+    obtained_at: float | None = field(default_factory=time.time)
     last_refresh_at: float | None = None
     # Set when the refresh token was rejected (invalid_grant): the record must not be used.
     unusable_reason: str | None = None

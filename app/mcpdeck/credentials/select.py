@@ -6,7 +6,7 @@
   nothing for the server (reads), or fails (writes). A keyring write removes the file's copy,
   as Codex does.
 - With ``[features] secret_auth_storage = true`` Codex keeps them in its encrypted secrets
-  store instead (``secrets/mcp_oauth.age``); mcpdeck detects that and says what to do.
+  store instead (``secrets/mcp_oauth.age``, see ``secrets_store``), and so does mcpdeck.
 - mcpdeck's own records (registrations, extras) sit next to the tokens (``own_records``).
 - Records mcpdeck wrote before it used Codex's layout (service ``Codex Auth`` accounts
   ``mcp|…``/``mcp-client|…``, ``mcpdeck-credentials.enc``) are found and shown as ``legacy``,
@@ -39,26 +39,11 @@ if TYPE_CHECKING:
     from mcpdeck.credentials.file_store import FileStore
     from mcpdeck.credentials.keyring_store import KeyringStore
     from mcpdeck.credentials.own_records import OwnFileRecords, OwnKeyringRecords
+    from mcpdeck.credentials.secrets_store import CodexSecretsStore
 
 StoreMode = Literal["auto", "keyring", "file"]
 BackendName = Literal["keyring", "file", "secrets", "legacy"]
 _MODES = ("auto", "keyring", "file")
-
-
-class HeldInSecretsStore(CredentialStoreError):
-    """Codex keeps this CODEX_HOME's MCP tokens in its encrypted secrets store."""
-
-    store = "secrets"
-
-
-def secrets_message(codex_home: Path, name: str) -> str:
-    path = Path(codex_home) / "secrets" / "mcp_oauth.age"
-    held = "holds" if path.exists() else "will hold"
-    return (
-        f"Codex's encrypted secrets store ({path}, [features] secret_auth_storage = true) {held} "
-        f"the tokens of '{name}'; mcpdeck cannot read or write it: use `codex mcp login {name}` "
-        f"and `codex mcp logout {name}`, or set secret_auth_storage = false to use the keyring"
-    )
 
 
 class Credentials:
@@ -84,6 +69,7 @@ class Credentials:
         self._keyring: KeyringStore | None = None
         self._codex_keyring: CodexKeyringStore | None = None
         self._codex_file: CodexFileStore | None = None
+        self._codex_secrets: CodexSecretsStore | None = None
         self._legacy_file: FileStore | None = None
         self._lock = threading.Lock()
 
@@ -119,6 +105,16 @@ class Credentials:
 
                 self._codex_file = CodexFileStore(self.codex_home)
             return self._codex_file
+
+    @property
+    def codex_secrets(self) -> CodexSecretsStore:
+        keyring = self.keyring
+        with self._lock:
+            if self._codex_secrets is None:
+                from mcpdeck.credentials.secrets_store import CodexSecretsStore
+
+                self._codex_secrets = CodexSecretsStore(self.codex_home, keyring)
+            return self._codex_secrets
 
     # The pre-Codex-layout stores, read for migration only.
     @property
@@ -176,7 +172,7 @@ class Credentials:
     def _own(self, backend: str) -> OwnKeyringRecords | OwnFileRecords:
         from mcpdeck.credentials.own_records import OwnFileRecords, OwnKeyringRecords
 
-        if backend == "keyring":
+        if backend in ("keyring", "secrets"):
             return OwnKeyringRecords(self.keyring)
         return OwnFileRecords(self.codex_home)
 
@@ -206,8 +202,8 @@ class Credentials:
     def locate(self, key: CredentialKey) -> tuple[CredentialRecord, BackendName] | None:
         """The stored record and where it is, or None when nothing is stored.
 
-        Raises :class:`HeldInSecretsStore` when Codex keeps the tokens where mcpdeck cannot
-        read them, and :class:`CredentialStoreError` (one line, with a fix) for a bad record.
+        Raises :class:`CredentialStoreError` (one line, with a fix) for a bad record, an
+        unreadable store, or an old passphrase-keyed file without its passphrase.
         """
         found = self._locate_codex(key)
         if found is not None:
@@ -216,8 +212,6 @@ class Credentials:
         legacy = self._locate_legacy(key)
         if legacy is not None:
             return legacy, "legacy"
-        if self.secrets_storage:
-            raise HeldInSecretsStore(secrets_message(self.codex_home, key.server_name))
         return None
 
     def _locate_codex(self, key: CredentialKey) -> tuple[CredentialRecord, BackendName] | None:
@@ -226,7 +220,8 @@ class Credentials:
             if self.mode == "auto" and not self._keyring_usable():
                 record = self.codex_file.load(key)
                 return (record, "file") if record is not None else None
-            return None
+            record = self.codex_secrets.load(key)
+            return (record, "secrets") if record is not None else None
         for name in self._codex_order():
             if name == "keyring":
                 try:
@@ -282,16 +277,18 @@ class Credentials:
 
     def save(self, key: CredentialKey, record: CredentialRecord) -> BackendName:
         """Store ``record`` where Codex reads it; returns the store written."""
-        if self.secrets_storage and (self.mode == "keyring" or self._keyring_usable()):
-            raise HeldInSecretsStore(secrets_message(self.codex_home, key.server_name))
         backend = self._save_codex(key, record)
         from mcpdeck.credentials.codex_layout import extras_of
         from mcpdeck.credentials.own_records import extras_account
 
         try:
-            self._own(backend).set(
-                extras_account(key.store_key()), extras_of(record), key.store_key()
-            )
+            own = self._own(backend)
+            extras = extras_of(record)
+            if backend == "keyring":
+                # The keyring account has no CODEX_HOME in it: remember who uses the entry.
+                extras["homes"] = [*self._homes_of(own, key), self.canonical_home]
+                extras["homes"] = sorted(set(extras["homes"]))
+            own.set(extras_account(key.store_key()), extras, key.store_key())
         except StoreUnavailable as exc:
             self._note(f"mcpdeck's own record of '{key.server_name}' not saved: {exc}")
         self._delete_legacy(key)
@@ -301,7 +298,12 @@ class Credentials:
         from mcpdeck.credentials.codex_layout import check_writable
 
         check_writable(record)
-        if self.mode == "file" or (self.secrets_storage and self.mode == "auto"):
+        if self.secrets_storage and (self.mode == "keyring" or self._keyring_usable()):
+            self.codex_secrets.save(key, record)
+            with contextlib.suppress(CredentialStoreError):
+                self.codex_file.delete(key)  # as Codex does after a secrets-store write
+            return "secrets"
+        if self.mode == "file" or self.secrets_storage:
             self.codex_file.save(key, record)
             return "file"
         if self.mode == "keyring":
@@ -318,6 +320,28 @@ class Credentials:
         with contextlib.suppress(CredentialStoreError):
             self.codex_file.delete(key)
         return "keyring"
+
+    @staticmethod
+    def _homes_of(own: Any, key: CredentialKey) -> list[str]:
+        from mcpdeck.credentials.own_records import extras_account
+
+        extras = own.get(extras_account(key.store_key()))
+        homes = extras.get("homes") if isinstance(extras, dict) else None
+        if isinstance(homes, list):
+            return [h for h in homes if isinstance(h, str)]
+        return []
+
+    def other_homes(self, key: CredentialKey) -> list[str]:
+        """Other CODEX_HOMEs (still there) that logged in through the same keyring entry."""
+        if self.mode == "file" or self.secrets_storage:
+            return []
+        try:
+            if not self.keyring.available:
+                return []
+            homes = self._homes_of(self._own("keyring"), key)
+        except CredentialStoreError:
+            return []
+        return [h for h in homes if h != self.canonical_home and Path(h).is_dir()]
 
     def migrate(self, key: CredentialKey) -> BackendName | None:
         """Move an old mcpdeck record into Codex's layout; returns where, None if there was none."""
@@ -365,8 +389,9 @@ class Credentials:
         from mcpdeck.credentials.own_records import extras_account
 
         removed: list[BackendName] = []
-        if self.secrets_storage and self._keyring_usable():
-            self._note(secrets_message(self.codex_home, key.server_name))
+        secrets = self.codex_secrets
+        if secrets.path.exists() and self._keyring_usable() and secrets.delete(key):
+            removed.append("secrets")
         try:
             if self.codex_keyring.delete(key):
                 removed.append("keyring")
@@ -456,4 +481,4 @@ def open_store(
     )
 
 
-__all__ = ["BackendName", "Credentials", "HeldInSecretsStore", "StoreMode", "open_store"]
+__all__ = ["BackendName", "Credentials", "StoreMode", "open_store"]
