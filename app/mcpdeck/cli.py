@@ -248,9 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except McpdeckError as exc:
         if args.debug:
             raise
-        from mcpdeck.redact import redact
+        from mcpdeck.redact import for_display
 
-        print(f"mcpdeck: {redact(exc.one_line())}", file=sys.stderr)
+        print(f"mcpdeck: {for_display(exc.one_line())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("mcpdeck: interrupted", file=sys.stderr)
@@ -258,10 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line unless --debug
         if args.debug:
             raise
-        from mcpdeck.redact import redact
+        from mcpdeck.redact import for_display
 
         print(
-            f"mcpdeck: unexpected error: {redact(f'{type(exc).__name__}: {exc}')}"
+            f"mcpdeck: unexpected error: {for_display(f'{type(exc).__name__}: {exc}')}"
             " (run again with --debug for details)",
             file=sys.stderr,
         )
@@ -269,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
+    # httpcore2 imports trio whenever it is installed (about 50 ms of start-up for every probing
+    # command); the CLI and the TUI run on asyncio only, so trio is never loaded here.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     sys.exit(main())
 
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-import httpx
+import httpx2
 
 from mcpdeck.credentials.lock import refresh_lock
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
@@ -37,7 +37,7 @@ class RefreshStore(Protocol):
 
 
 async def refresh_credentials(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     store: RefreshStore,
     codex_home: Path,
     key: CredentialKey,
@@ -78,7 +78,7 @@ async def refresh_credentials(
 
 
 async def _complete_codex_record(
-    http: httpx.AsyncClient, record: CredentialRecord, trace: FlowTrace | None
+    http: httpx2.AsyncClient, record: CredentialRecord, trace: FlowTrace | None
 ) -> CredentialRecord:
     """A record Codex wrote has no token endpoint and no resource: find them as Codex does
     (the issuer's metadata; the server URL as the resource indicator)."""
@@ -96,7 +96,7 @@ async def _complete_codex_record(
 
 
 async def _refresh(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     store: RefreshStore,
     key: CredentialKey,
     record: CredentialRecord,
