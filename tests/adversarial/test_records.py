@@ -9,6 +9,7 @@ traceback or "unexpected error"), and nothing unusable is ever stored or shown a
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -18,13 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from mcpdeck.credentials.codex_layout import from_file_entry, from_keyring_json
 from mcpdeck.credentials.file_store import PASSPHRASE_ENV, FileStore
 from mcpdeck.credentials.record import (
     CODEX_KEYRING_SERVICE,
     MAX_LIFETIME_SEC,
     CredentialKey,
     CredentialRecord,
+    CredentialStoreError,
+    token_problem,
 )
 from tests.fixtures.secret_service import SecretService
 from tests.oauth.servers import World, world
@@ -275,3 +281,102 @@ def test_passphrase_store_without_its_passphrase_says_what_to_do(tmp_path: Path)
     unlocked = _run(home, "list", "--json", "--offline", env={PASSPHRASE_ENV: "correct horse"})
     entry = json.loads(unlocked.stdout)[0]
     assert entry["auth_status"] == "authenticated" and entry["auth"]["store"] == "legacy"
+
+
+# -- properties: every token response and stored record parses or fails with our own error --
+
+_PROPS = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(["", "at-0123456789", "a\r\nb", "1e300", "soon"]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@_PROPS
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"]
+        ),
+        _json,
+        max_size=6,
+    )
+)
+def test_token_responses_parse_or_fail_with_a_token_error(data: dict[str, Any]) -> None:
+    from mcpdeck.oauth.errors import OAuthError
+    from mcpdeck.oauth.tokens import _parse
+
+    try:
+        parsed = _parse(data)
+    except OAuthError:
+        return
+    assert token_problem(parsed.access_token, "access_token") is None
+    assert parsed.expires_at is None or math.isfinite(parsed.expires_at)
+    assert parsed.expires_at is None or parsed.expires_at <= time.time() + MAX_LIFETIME_SEC + 1
+
+
+_KEY = CredentialKey("/home", "docs", "https://docs.example.com/mcp")
+
+
+@_PROPS
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "server_name": _json,
+            "url": _json,
+            "issuer": _json,
+            "client_id": _json,
+            "expires_at": _json,
+            "token_response": st.dictionaries(
+                st.sampled_from(["access_token", "token_type", "refresh_token", "scope"]),
+                _json,
+                max_size=4,
+            )
+            | _json,
+        },
+    )
+)
+def test_keyring_records_load_or_fail_with_a_store_error(data: dict[str, Any]) -> None:
+    try:
+        record = from_keyring_json(data, _KEY, "keyring entry")
+    except CredentialStoreError:
+        return
+    assert token_problem(record.access_token, "access_token") is None
+    assert record.expires_at is None or math.isfinite(record.expires_at)
+
+
+@_PROPS
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "server_name",
+                "server_url",
+                "issuer",
+                "client_id",
+                "access_token",
+                "expires_at",
+                "refresh_token",
+                "scopes",
+            ]
+        ),
+        _json,
+        max_size=8,
+    )
+)
+def test_file_records_load_or_fail_with_a_store_error(data: dict[str, Any]) -> None:
+    try:
+        record = from_file_entry(data, _KEY, ".credentials.json")
+    except CredentialStoreError:
+        return
+    assert token_problem(record.access_token, "access_token") is None
+    assert all(isinstance(s, str) for s in record.granted_scopes)

@@ -223,3 +223,21 @@ def test_recheck_notices_a_keyring_that_appeared(
     credentials.recheck()
     assert credentials.notes == []
     assert credentials.backends_available == ["keyring", "file"]
+
+
+def test_a_long_lived_facade_sees_a_login_made_elsewhere(
+    secret_service: SecretService, codex_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI keeps one facade: a keyring listing must not hide a later login by Codex."""
+    from mcpdeck.credentials import select
+
+    clock = [1000.0]
+    monkeypatch.setattr(select.time, "monotonic", lambda: clock[0])
+    tui = open_store("auto", codex_home)
+    key = tui.key("docs", DOCS_URL)
+    assert tui.locate(key) is None  # lists the keyring once
+    open_store("keyring", codex_home).save(key, make_record())  # another process logs in
+    clock[0] += 5.0
+    found = tui.locate(key)
+    assert found is not None and found[1] == "keyring"
+    tui.delete_everywhere(key)

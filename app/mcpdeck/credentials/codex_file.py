@@ -38,6 +38,8 @@ class CodexFileStore:
         self.codex_home = Path(codex_home).expanduser()
         self.path = self.codex_home / FILE_STORE_NAME
         self.lock_path = file_store_lock_path(self.codex_home)
+        # (stat signature, parsed contents): 100 servers, one locked read.
+        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"CodexFileStore({str(self.path)!r})"
@@ -52,10 +54,17 @@ class CodexFileStore:
             return False
 
     def load(self, key: CredentialKey) -> CredentialRecord | None:
-        if not self.path.exists():  # no lock file created just to find nothing
+        signature = self._signature()
+        if signature is None:  # no lock file created just to find nothing
             return None
-        with file_lock(self.lock_path, timeout=LOCK_TIMEOUT_SEC):
-            contents = self._read()
+        if self._cache is not None and self._cache[0] == signature:
+            contents = self._cache[1]
+        else:
+            with file_lock(self.lock_path, timeout=LOCK_TIMEOUT_SEC):
+                signature = self._signature()
+                contents = self._read()
+            if signature is not None:
+                self._cache = (signature, contents)
         entry = contents.get(key.store_key())
         if entry is None:
             return None
@@ -77,6 +86,13 @@ class CodexFileStore:
 
     # ----- internals
 
+    def _signature(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
     def _modify(self, change: Callable[[dict[str, Any]], bool]) -> bool:
         self.codex_home.mkdir(parents=True, exist_ok=True)
         with file_lock(self.lock_path, timeout=LOCK_TIMEOUT_SEC):
@@ -84,6 +100,7 @@ class CodexFileStore:
             changed = bool(change(contents))
             if changed:
                 self._write(contents)
+                self._cache = None
             return changed
 
     def _read(self) -> dict[str, Any]:

@@ -75,6 +75,8 @@ class _Client(Protocol):
 
     def delete(self, account: str, service: str = KEYRING_SERVICE) -> bool: ...
 
+    def accounts(self, service: str) -> frozenset[str] | None: ...
+
 
 class _SecretServiceClient:
     """Secret Service over one D-Bus connection and one transfer session."""
@@ -181,6 +183,18 @@ class _SecretServiceClient:
 
         self._call("write", run)
 
+    def accounts(self, service: str) -> frozenset[str] | None:
+        """Every account under ``service``, from one search (attributes need no unlock)."""
+
+        def run() -> frozenset[str]:
+            return frozenset(
+                item.get_attributes().get("username", "")
+                for item in self._collection.search_items({"service": service})
+            )
+
+        result: frozenset[str] = self._call("search", run)
+        return result
+
     def delete(self, account: str, service: str = KEYRING_SERVICE) -> bool:
         def run() -> bool:
             removed = False
@@ -231,6 +245,9 @@ class _KeyringLibClient:
         attributes: dict[str, str] | None = None,
     ) -> None:
         self._call("write", lambda: self._backend.set_password(service, account, value))
+
+    def accounts(self, service: str) -> frozenset[str] | None:
+        return None  # python-keyring cannot list: callers look each account up
 
     def delete(self, account: str, service: str = KEYRING_SERVICE) -> bool:
         from keyring.errors import PasswordDeleteError
@@ -413,6 +430,10 @@ class KeyringStore:
 
     def delete_secret(self, service: str, account: str) -> bool:
         return self._get_client().delete(account, service)
+
+    def accounts(self, service: str) -> frozenset[str] | None:
+        """The accounts under ``service`` (one search), or None when the backend cannot list."""
+        return self._get_client().accounts(service)
 
     # ----- the legacy records (service "Codex Auth", accounts mcp|… and mcp-client|…)
 

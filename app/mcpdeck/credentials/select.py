@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcpdeck.credentials.record import (
+    CODEX_KEYRING_SERVICE,
+    LEGACY_KEYRING_SERVICE,
+    OWN_KEYRING_SERVICE,
     ClientRegistration,
     CredentialKey,
     CredentialRecord,
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
 StoreMode = Literal["auto", "keyring", "file"]
 BackendName = Literal["keyring", "file", "secrets", "legacy"]
 _MODES = ("auto", "keyring", "file")
+_LISTING_TTL_SEC = 1.0
 
 
 class Credentials:
@@ -72,6 +77,9 @@ class Credentials:
         self._codex_secrets: CodexSecretsStore | None = None
         self._legacy_file: FileStore | None = None
         self._lock = threading.Lock()
+        # Accounts per keyring service, listed once (a lookup per server would cost a D-Bus
+        # round trip each); None: not listed yet or the backend cannot list.
+        self._listed: dict[str, tuple[float, set[str] | None]] = {}
 
     def __repr__(self) -> str:
         return f"Credentials(mode={self.mode!r}, codex_home={str(self.codex_home)!r})"
@@ -143,11 +151,38 @@ class Credentials:
         """For long-lived callers (the TUI): probe the keyring again on next use, drop notes."""
         with self._lock:
             keyring, self.notes = self._keyring, []
+            self._listed = {}
         if keyring is not None:
             keyring.reset()
 
     def key(self, server_name: str, server_url: str) -> CredentialKey:
         return CredentialKey(self.canonical_home, server_name, server_url)
+
+    def _may_hold(self, service: str, account: str) -> bool:
+        """False only when a fresh listing of ``service`` shows ``account`` is absent.
+
+        A listing serves one pass over many servers (``list``, a TUI refresh) and expires
+        after a second, so a long-lived TUI still sees logins made by Codex meanwhile.
+        """
+        now = time.monotonic()
+        with self._lock:
+            cached = self._listed.get(service)
+        if cached is None or now - cached[0] > _LISTING_TTL_SEC:
+            try:
+                found = self.keyring.accounts(service)
+            except CredentialStoreError:
+                found = None
+            cached = (now, set(found) if found is not None else None)
+            with self._lock:
+                self._listed[service] = cached
+        listed = cached[1]
+        return listed is None or account in listed
+
+    def _listed_add(self, service: str, account: str) -> None:
+        with self._lock:
+            cached = self._listed.get(service)
+            if cached is not None and cached[1] is not None:
+                cached[1].add(account)
 
     def _note(self, text: str) -> None:
         with self._lock:
@@ -225,6 +260,8 @@ class Credentials:
         for name in self._codex_order():
             if name == "keyring":
                 try:
+                    if not self._may_hold(CODEX_KEYRING_SERVICE, key.store_key()):
+                        continue
                     record = self.codex_keyring.load(key)
                 except StoreUnavailable as exc:
                     if self.mode == "keyring":
@@ -244,8 +281,11 @@ class Credentials:
         from mcpdeck.credentials.own_records import extras_account
         from mcpdeck.redact import register_secrets
 
+        account = extras_account(key.store_key())
+        if backend != "file" and not self._may_hold(OWN_KEYRING_SERVICE, account):
+            return record
         try:
-            extras = self._own(backend).get(extras_account(key.store_key()))
+            extras = self._own(backend).get(account)
         except CredentialStoreError:
             return record
         if extras is None:
@@ -258,7 +298,7 @@ class Credentials:
         """A record from before Codex's layout (read-only; errors only noted)."""
         if self.mode != "file":
             try:
-                if self.keyring.available:
+                if self.keyring.available and self._may_hold(LEGACY_KEYRING_SERVICE, key.account()):
                     record = self.keyring.load(key)
                     if record is not None:
                         return record
@@ -289,6 +329,8 @@ class Credentials:
                 extras["homes"] = [*self._homes_of(own, key), self.canonical_home]
                 extras["homes"] = sorted(set(extras["homes"]))
             own.set(extras_account(key.store_key()), extras, key.store_key())
+            if backend != "file":
+                self._listed_add(OWN_KEYRING_SERVICE, extras_account(key.store_key()))
         except StoreUnavailable as exc:
             self._note(f"mcpdeck's own record of '{key.server_name}' not saved: {exc}")
         self._delete_legacy(key)
@@ -308,9 +350,11 @@ class Credentials:
             return "file"
         if self.mode == "keyring":
             self.codex_keyring.save(key, record)
+            self._listed_add(CODEX_KEYRING_SERVICE, key.store_key())
         else:
             try:
                 self.codex_keyring.save(key, record)
+                self._listed_add(CODEX_KEYRING_SERVICE, key.store_key())
             except StoreUnavailable as exc:
                 self._note(f"keyring skipped: {exc}")
                 self.codex_file.save(key, record)
