@@ -85,7 +85,7 @@ def status_from_config(
 ) -> ServerStatus | None:
     """The status when the configuration alone decides it; None when credentials or a probe must."""
     env = os.environ if environ is None else environ
-    reason = server.disabled_reason
+    reason = server.inactive_reason
     if reason is not None:
         return ServerStatus(server.name, "none", AuthInfo(detail=reason))
     if server.transport == "stdio":
@@ -94,7 +94,7 @@ def status_from_config(
         var = server.bearer_token_env_var
         detail = f"{var} is set" if env.get(var) else f"{var} is not set"
         return ServerStatus(server.name, "bearer_token", AuthInfo(detail=detail))
-    if server.has_authorization_header():
+    if server.has_authorization_header(env):
         where = (
             "http_headers"
             if any(k.lower() == "authorization" for k in server.http_headers)
@@ -234,6 +234,34 @@ def plan_statuses(
         else:
             plan.to_probe.append((server, fallback))
     return plan
+
+
+def codex_auth_status(
+    server: ServerConfig, status: ServerStatus | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The word `codex mcp list --json` 0.171.0 prints for this server (checked against it).
+
+    Codex's list never runs an http_headers_helper (``unknown``), counts bearer_token_env_var
+    even when the variable is unset, and drops an env header whose variable is unset.
+    """
+    env = os.environ if environ is None else environ
+    if not server.codex_enabled or server.transport != "streamable_http":
+        return "unsupported"
+    if server.bearer_token_env_var:
+        return "bearer_token"
+    if server.http_headers_helper is not None:
+        return "unknown"
+    if server.has_authorization_header(env):
+        return "bearer_token"
+    if status is None:
+        return "unknown"
+    if status.auth_status == "authenticated":
+        return "o_auth"
+    if status.auth_status == "oauth_available":
+        return "not_logged_in"
+    if status.auth_status == "bearer_token":
+        return "bearer_token"
+    return "unknown" if status.failed else "unsupported"
 
 
 def _in_config_order(loaded: LoadedConfig, statuses: list[ServerStatus]) -> dict[str, ServerStatus]:

@@ -197,7 +197,7 @@ async def test_untrusted_project_layer_is_not_started(tmp_path: Path) -> None:
     (project / ".codex").mkdir()
     (project / ".codex" / "config.toml").write_text(stdio_table("cat"))
     loaded = load_config(home, project)
-    report = await diagnose(loaded.servers["cat"], loaded, MemoryStore())
+    report = await diagnose(loaded.find("cat"), loaded, MemoryStore())
     f = finding(report, "untrusted_project")
     assert f.edit == {
         "op": "trust_project",

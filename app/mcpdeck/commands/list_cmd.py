@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from mcpdeck.config.loader import load_config
+from mcpdeck.config.loader import load_from_args
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.config.serialize import server_to_codex_json, source_json
 from mcpdeck.errors import EXIT_OK, EXIT_USAGE
@@ -48,7 +48,7 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     from mcpdeck.config.paths import check_codex_home
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     credentials = _open_credentials(loaded)
     if args.offline:
         return loaded, offline_statuses(loaded, credentials)
@@ -60,7 +60,8 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     return loaded, statuses
 
 
-def _report_problems(loaded: LoadedConfig) -> int:
+def report_problems(loaded: LoadedConfig) -> int:
+    """Every problem on stderr; exit 2 when any is an error (Codex refuses those files)."""
     from mcpdeck.redact import redact
 
     errors = 0
@@ -70,31 +71,63 @@ def _report_problems(loaded: LoadedConfig) -> int:
     return EXIT_USAGE if errors else EXIT_OK
 
 
+def codex_rows(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> list[dict[str, Any]]:
+    """`codex mcp list --json`: the servers Codex loads, in its order, with its words."""
+    from mcpdeck.status import codex_auth_status
+
+    rows = []
+    for server in _by_name(loaded):
+        if server.ignored_reason is not None:
+            continue
+        row = server_to_codex_json(server)
+        row["auth_status"] = codex_auth_status(server, statuses.get(server.name))
+        rows.append(row)
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "codex", False) and not args.json:
+        from mcpdeck.errors import UsageError
+
+        raise UsageError("--codex needs --json", hint="run `mcpdeck list --json --codex`")
     loaded, statuses = collect(args)
-    if args.json:
-        rows = [server_json(s, statuses[s.name]) for s in _by_name(loaded)]
+    if args.json and getattr(args, "codex", False):
+        # Codex prints nothing when it refuses the configuration; neither do we.
+        if not loaded.codex_refuses:
+            sys.stdout.write(json.dumps(codex_rows(loaded, statuses), indent=2) + "\n")
+    elif args.json:
+        rows = [server_json(s, _status_of(s, statuses)) for s in _by_name(loaded)]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
         _print_tables(loaded, statuses)
-    return _report_problems(loaded)
+    return report_problems(loaded)
+
+
+def _status_of(server: ServerConfig, statuses: dict[str, ServerStatus]) -> ServerStatus:
+    from mcpdeck.status import AuthInfo
+
+    if server.ignored_reason is not None or server.name not in statuses:
+        return ServerStatus(server.name, "none", AuthInfo(detail=server.inactive_reason or ""))
+    return statuses[server.name]
 
 
 def _by_name(loaded: LoadedConfig) -> list[ServerConfig]:
     """Sorted by name, as Codex lists them, so the two tools' outputs line up."""
-    return sorted(loaded.servers.values(), key=lambda s: s.name)
+    return loaded.rows()
 
 
 def _source_badge(server: ServerConfig) -> str:
     if server.source is None:
         return "?"
-    if server.source.layer == "user":
-        return "user"
+    if server.ignored_reason is not None:
+        return f"{server.source.layer} (ignored by Codex)"
+    if server.source.layer != "project":
+        return server.source.layer
     return "project" if server.source.trusted else "project (untrusted)"
 
 
 def _status_cell(server: ServerConfig) -> str:
-    reason = server.disabled_reason
+    reason = server.inactive_reason
     if reason is None:
         return "enabled"
     return "invalid" if not server.valid else reason.replace(" in config", "")
@@ -106,7 +139,7 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
     from rich.table import Table
 
     console = Console()
-    if not loaded.servers:
+    if not loaded.servers and not loaded.ignored:
         console.print(
             f"No MCP servers configured in {escape(str(loaded.user_file))} "
             "or the project's .codex/config.toml.\n"
@@ -115,8 +148,8 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
         )
         return
 
-    def auth_cell(name: str) -> str:
-        st = statuses[name]
+    def auth_cell(server: ServerConfig) -> str:
+        st = _status_of(server, statuses)
         glyph, colour, word = _GLYPH[st.auth_status]
         return f"[{colour}]{glyph} {word}[/]\n[dim]{escape(st.auth.detail)}[/]"
 
@@ -137,7 +170,7 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
                 escape(env),
                 escape(s.cwd or "-"),
                 _status_cell(s),
-                auth_cell(s.name),
+                auth_cell(s),
                 _source_badge(s),
             )
         console.print(table)
@@ -151,7 +184,7 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
                 escape(s.url or ""),
                 escape(s.bearer_token_env_var or "-"),
                 _status_cell(s),
-                auth_cell(s.name),
+                auth_cell(s),
                 _source_badge(s),
             )
         console.print(table)

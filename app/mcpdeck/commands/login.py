@@ -51,7 +51,11 @@ def _printer(console: Any) -> Any:
 
 
 def _server(loaded: LoadedConfig, name: str) -> ServerConfig:
+    from mcpdeck.config.trust import require_loaded_by_codex
+
     server = loaded.servers.get(name)
+    if server is None and loaded.find(name) is not None:
+        require_loaded_by_codex(loaded.find(name))  # type: ignore[arg-type]
     if server is None:
         raise UsageError(
             f"no MCP server named '{name}' in {loaded.user_file} or the project's .codex/config.toml",

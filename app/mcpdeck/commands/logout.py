@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
-    server = loaded.servers.get(name)
+    server = loaded.find(name)
     if server is None:
         broken = [p for p in loaded.problems if p.severity == "error"]
         raise UsageError(

@@ -91,7 +91,7 @@ def add(args: argparse.Namespace) -> int:
     table = build_table(args)
     check_codex_home(args.codex_home, create_default=True)
     loaded = load_config(args.codex_home, args.cd)
-    existing = loaded.servers.get(name)
+    existing = loaded.find(name)
     if existing is not None:
         where = existing.defined_at or (existing.source.file if existing.source else "config")
         raise ConfigError(
@@ -108,7 +108,7 @@ def add(args: argparse.Namespace) -> int:
     if "url" not in table or args.no_login:
         return 0
     reloaded = load_config(args.codex_home, args.cd)
-    server = reloaded.servers.get(name)
+    server = reloaded.find(name)
     if server is None or not server.is_active:
         return 0
     try:
@@ -127,7 +127,7 @@ def remove(args: argparse.Namespace) -> int:
     name: str = args.name
     check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
-    server = loaded.servers.get(name)
+    server = loaded.find(name)
     target = _file_for_existing(args, loaded, server, name, verb="remove")
     edit.remove_server(target, name)
     if args.project:
@@ -148,7 +148,7 @@ def toggle(args: argparse.Namespace, *, enabled: bool) -> int:
     verb = "enable" if enabled else "disable"
     check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
-    server = loaded.servers.get(name)
+    server = loaded.find(name)
     target = _file_for_existing(args, loaded, server, name, verb=verb)
     changed = edit.set_enabled(target, name, enabled)
     scope = "global" if target == loaded.user_file else "project"

@@ -119,8 +119,8 @@ def unset_server_key(file: Path, name: str, key: str) -> bool:
     return True
 
 
-def trust_project(file: Path, project: str) -> None:
-    """``[projects."<abs path>"] trust_level = "trusted"`` in the user config."""
+def trust_project(file: Path, project: str, level: str = "trusted") -> None:
+    """``[projects."<abs path>"] trust_level = "trusted"`` (or ``"untrusted"``) in the user config."""
     doc = _read(file)
     projects = doc.get("projects")
     if projects is None:
@@ -130,7 +130,7 @@ def trust_project(file: Path, project: str) -> None:
     if entry is None:
         entry = tomlkit.table()
         projects[project] = entry
-    entry["trust_level"] = "trusted"
+    entry["trust_level"] = level
     _write(file, tomlkit.dumps(doc))
 
 

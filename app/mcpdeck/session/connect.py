@@ -111,6 +111,12 @@ def _words(exc: BaseException) -> str:
 
 def _check_startable(server: ServerConfig, env: Mapping[str, str]) -> None:
     """Refuse early, with the reason, what the SDK would only fail at obscurely."""
+    if server.ignored_reason is not None:
+        raise SessionError(
+            "invalid_config",
+            f"{server.name}: {server.ignored_reason}",
+            fix="trust the project with `mcpdeck trust DIR`, or move the server to your user config",
+        )
     if server.transport is None or not server.valid:
         raise SessionError(
             "invalid_config",

@@ -111,10 +111,12 @@ class Services:
 
     async def login(self, loaded: LoadedConfig, name: str, on_event: EventSink) -> LoginOutcome:
         """Run the whole login; cancelling the awaiting task closes the listener, stores nothing."""
+        from mcpdeck.config.trust import require_loaded_by_codex
         from mcpdeck.oauth.flow import login
         from mcpdeck.oauth.trace import FlowTrace
 
-        server = loaded.servers[name]
+        server = loaded.visible()[name]
+        require_loaded_by_codex(server)
         store = self._credentials(loaded)
         trace = FlowTrace(on_event)
         record = await login(
@@ -144,7 +146,7 @@ class Services:
         from mcpdeck.oauth.token_provider import TokenProvider
         from mcpdeck.redact import redact
 
-        server = loaded.servers[name]
+        server = loaded.visible()[name]
         assert server.url is not None
         store = self._credentials(loaded)
         key = CredentialKey.for_server(loaded.codex_home, name, server.url)
@@ -174,7 +176,7 @@ class Services:
         """Delete the server's credentials from every backend; the names of those that had some."""
         from mcpdeck.credentials.record import CredentialKey
 
-        server = loaded.servers[name]
+        server = loaded.visible()[name]
         if not server.url:
             return []
         key = CredentialKey.for_server(loaded.codex_home, name, server.url)
@@ -209,14 +211,14 @@ class Services:
     async def remove_server(self, loaded: LoadedConfig, name: str) -> Path:
         from mcpdeck.config.edit import remove_server
 
-        file = _defining_file(loaded.servers[name], loaded)
+        file = _defining_file(loaded.visible()[name], loaded)
         await asyncio.to_thread(remove_server, file, name)
         return file
 
     async def set_enabled(self, loaded: LoadedConfig, name: str, enabled: bool) -> Path:
         from mcpdeck.config.edit import set_enabled
 
-        file = _defining_file(loaded.servers[name], loaded)
+        file = _defining_file(loaded.visible()[name], loaded)
         await asyncio.to_thread(set_enabled, file, name, enabled)
         return file
 

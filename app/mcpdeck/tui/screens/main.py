@@ -344,7 +344,7 @@ class MainScreen(Screen[None]):
         old = self.rows
         self.loaded = message.loaded
         self.rows = {}
-        for name, server in message.loaded.servers.items():
+        for name, server in message.loaded.visible().items():
             previous = old.get(name)
             row = RowState(server=server, refreshing=name in self._refreshing)
             if previous is not None and previous.server == server:
