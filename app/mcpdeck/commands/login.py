@@ -133,11 +133,11 @@ def _run_login(
 
 
 def run(args: argparse.Namespace) -> int:
-    from mcpdeck.config.loader import load_config
+    from mcpdeck.config.loader import load_from_args
     from mcpdeck.config.paths import check_codex_home
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     server = _server(loaded, args.name)
     return _run_login(
         server,

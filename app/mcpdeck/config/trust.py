@@ -25,11 +25,36 @@ def trust_root(directory: Path) -> Path:
 
 def set_trust(user_file: Path, directory: Path, trusted: bool) -> Path:
     """Write the trust entry for ``directory``'s project; return the directory written."""
-    from mcpdeck.diagnostics.fixes import trust_project
-
     root = trust_root(directory)
-    trust_project(user_file, str(root), "trusted" if trusted else "untrusted")
+    write_trust_level(user_file, str(root), "trusted" if trusted else "untrusted")
     return root
+
+
+def write_trust_level(user_file: Path, project: str, level: str) -> None:
+    """``[projects."<project>"] trust_level = LEVEL``, the rest of the file kept as it is."""
+    import tomlkit
+
+    from mcpdeck.config.edit import write_atomic
+
+    try:
+        text = user_file.read_text(encoding="utf-8") if user_file.exists() else ""
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(
+            f"{user_file}: cannot edit, the file is not valid TOML ({exc})",
+            hint="fix the syntax error first",
+        ) from None
+    projects = doc.get("projects")
+    if projects is None:
+        projects = tomlkit.table(is_super_table=True)
+        doc["projects"] = projects
+    entry = projects.get(project)
+    if entry is None:
+        entry = tomlkit.table()
+        projects[project] = entry
+    entry["trust_level"] = level
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(Path(os.path.realpath(user_file)), tomlkit.dumps(doc).encode("utf-8"))
 
 
 def require_loaded_by_codex(server: ServerConfig) -> None:

@@ -121,17 +121,9 @@ def unset_server_key(file: Path, name: str, key: str) -> bool:
 
 def trust_project(file: Path, project: str, level: str = "trusted") -> None:
     """``[projects."<abs path>"] trust_level = "trusted"`` (or ``"untrusted"``) in the user config."""
-    doc = _read(file)
-    projects = doc.get("projects")
-    if projects is None:
-        projects = tomlkit.table(is_super_table=True)
-        doc["projects"] = projects
-    entry = projects.get(project)
-    if entry is None:
-        entry = tomlkit.table()
-        projects[project] = entry
-    entry["trust_level"] = level
-    _write(file, tomlkit.dumps(doc))
+    from mcpdeck.config.trust import write_trust_level
+
+    write_trust_level(file, project, level)
 
 
 def describe_edit(edit: dict[str, Any]) -> str:
