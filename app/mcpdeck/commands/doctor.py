@@ -76,10 +76,10 @@ def run(args: argparse.Namespace) -> int:
     # A file Codex refuses (or mcpdeck cannot read) is a config error: exit 2, said on stderr.
     broken = [p for p in loaded.problems if p.severity == "error"]
     if broken:
-        from mcpdeck.redact import redact
+        from mcpdeck.redact import for_display
 
         for problem in broken:
-            print(f"mcpdeck: error: {redact(problem.one_line())}", file=sys.stderr)
+            print(f"mcpdeck: error: {for_display(problem.one_line())}", file=sys.stderr)
         return EXIT_USAGE
     return code
 
@@ -119,12 +119,12 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
     from rich.tree import Tree
 
     from mcpdeck.diagnostics.fixes import describe_edit
-    from mcpdeck.redact import redact
+    from mcpdeck.redact import for_display
 
     console = Console(highlight=False, soft_wrap=False)
 
     def esc(text: Any) -> str:
-        return escape(redact(str(text)))
+        return escape(for_display(text))
 
     if problems:
         console.print("[bold red]Configuration problems[/]")

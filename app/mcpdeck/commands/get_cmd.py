@@ -18,7 +18,7 @@ from mcpdeck.config.serialize import (
     tool_timeout_json,
 )
 from mcpdeck.errors import ConfigError
-from mcpdeck.redact import redact
+from mcpdeck.redact import for_display
 
 HIDDEN = "*****"
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(server_to_get_json(server), indent=2))
     else:
-        sys.stdout.write(redact(render(server)))
+        sys.stdout.write(for_display(render(server)))
     status = report_problems(loaded)
     return status
 
