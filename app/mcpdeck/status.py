@@ -94,6 +94,8 @@ def status_from_config(
         var = server.bearer_token_env_var
         detail = f"{var} is set" if env.get(var) else f"{var} is not set"
         return ServerStatus(server.name, "bearer_token", AuthInfo(detail=detail))
+    if server.http_headers_helper is not None:
+        return None  # the helper's output decides (compute_statuses runs it)
     if server.has_authorization_header(env):
         where = (
             "http_headers"
@@ -228,12 +230,49 @@ def plan_statuses(
             fallback = status.auth if status is not None else None
         if offline:
             info = fallback or AuthInfo(detail="")
+            if server.http_headers_helper is not None and server.has_authorization_header(
+                os.environ if environ is None else environ
+            ):
+                plan.decided.append(
+                    ServerStatus(
+                        server.name,
+                        "bearer_token",
+                        AuthInfo(detail="Authorization header from http_headers"),
+                    )
+                )
+                continue
+            if server.http_headers_helper is not None:
+                info.detail = _join(info.detail, "http_headers_helper not run (--offline)")
             info.detail = _join(info.detail, "not probed (--offline)")
             state: AuthStatus = "oauth_available" if fallback else "none"
             plan.decided.append(ServerStatus(server.name, state, info))
         else:
             plan.to_probe.append((server, fallback))
     return plan
+
+
+async def _from_helper(
+    server: ServerConfig, loaded: LoadedConfig, environ: Mapping[str, str] | None
+) -> ServerStatus | None:
+    """Run the server's http_headers_helper (as a session would): an Authorization header in
+    its output is a bearer token; a failure is the status. None: the helper set no Authorization."""
+    if server.http_headers_helper is None:
+        return None
+    from mcpdeck.session.header_helper import HeaderHelperError, run_headers_helper
+
+    try:
+        headers = await run_headers_helper(server.http_headers_helper, loaded.cwd, environ=environ)
+    except HeaderHelperError as exc:
+        return ServerStatus(server.name, "none", AuthInfo(detail=str(exc)), failed=True)
+    if any(k.lower() == "authorization" for k in headers) or server.has_authorization_header(
+        os.environ if environ is None else environ
+    ):
+        return ServerStatus(
+            server.name,
+            "bearer_token",
+            AuthInfo(detail="Authorization header from http_headers_helper"),
+        )
+    return None
 
 
 def codex_auth_status(
@@ -326,6 +365,10 @@ async def compute_statuses(
 
         async def one(server: ServerConfig, fallback: AuthInfo | None) -> None:
             async with gate:
+                helped = await _from_helper(server, loaded, environ)
+                if helped is not None:
+                    done(helped)
+                    return
                 status = await _probe(server, client, timeout, fallback)
             if fallback is not None and status.auth_status == "none":
                 # Stored but unusable credentials: the server did use OAuth once.

@@ -90,6 +90,35 @@ def _describe_expiry(record: CredentialRecord) -> str:
     return f"expires in {round(left / 86400)} days"
 
 
+async def _stdin_paste(auth_url: str) -> str:
+    """``--no-browser``, as in Codex: the URL the browser was redirected to may be pasted here
+    (for machines whose browser cannot reach the listener). Read in a daemon thread so an
+    unanswered prompt never holds the process open; end of input just keeps waiting."""
+    import threading
+
+    del auth_url  # already printed by the trace
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str) -> None:
+        if not answer.done():
+            answer.set_result(line)
+
+    def read() -> None:
+        line = sys.stdin.readline()
+        if line.strip():
+            loop.call_soon_threadsafe(settle, line)
+
+    print(
+        "If your browser cannot reach this machine, paste the URL it was redirected to "
+        "and press Enter.",
+        file=sys.stderr,
+        flush=True,
+    )
+    threading.Thread(target=read, name="mcpdeck-paste", daemon=True).start()
+    return await answer
+
+
 def _run_login(
     server: ServerConfig,
     loaded: LoadedConfig,
@@ -121,6 +150,7 @@ def _run_login(
                 open_browser=open_browser,
                 trace=trace,
                 timeout=timeout,
+                paste=None if open_browser else _stdin_paste,
             )
         )
     except McpdeckError:

@@ -309,6 +309,27 @@ async def open_session(
             assert server.url is not None
             log = HttpLog()
             headers, _missing = http_headers(server, source)
+            if server.http_headers_helper is not None:
+                from mcpdeck.session.header_helper import HeaderHelperError, run_headers_helper
+
+                try:
+                    helped = await run_headers_helper(
+                        server.http_headers_helper, Path.cwd(), environ=source
+                    )
+                except HeaderHelperError as exc:
+                    raise SessionError(
+                        "invalid_config",
+                        f"{server.name}: {exc}",
+                        fix="run the helper by hand to see what it prints (a JSON object of headers)",
+                    ) from None
+                # As in Codex: helper values replace configured ones, except an explicit
+                # Authorization from the config.
+                explicit = any(k.lower() == "authorization" for k in headers)
+                for name, value in helped.items():
+                    if name.lower() == "authorization" and explicit:
+                        continue
+                    headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+                    headers[name] = value
             client = httpx2.AsyncClient(
                 transport=RecordingTransport(log, trace),
                 auth=SessionAuth(headers, token_provider, log),

@@ -38,6 +38,8 @@ class Services:
         browser: Callable[[str], Coroutine[Any, Any, Any]] | None = None,
         probe_timeout: float = 5.0,
         concurrency: int | None = None,
+        profile: str | None = None,
+        overrides: list[tuple[str, Any]] | None = None,
     ) -> None:
         self.codex_home = codex_home
         self.cwd = cwd
@@ -47,6 +49,8 @@ class Services:
         self.browser = browser
         self.probe_timeout = probe_timeout
         self.concurrency = concurrency
+        self.profile = profile
+        self.overrides = overrides or []
         self._store: Any = None
         self._store_mode: str | None = None
 
@@ -55,7 +59,11 @@ class Services:
     async def load_config(self) -> LoadedConfig:
         from mcpdeck.config.loader import load_config
 
-        return await asyncio.to_thread(load_config, self.codex_home, self.cwd)
+        return await asyncio.to_thread(
+            lambda: load_config(
+                self.codex_home, self.cwd, profile=self.profile, overrides=self.overrides
+            )
+        )
 
     async def config_fingerprint(self, loaded: LoadedConfig | None) -> tuple[Any, ...]:
         """Cheap: the mtimes and sizes of every config file that matters (stat only)."""
@@ -109,7 +117,14 @@ class Services:
 
     # -- OAuth ---------------------------------------------------------------------------
 
-    async def login(self, loaded: LoadedConfig, name: str, on_event: EventSink) -> LoginOutcome:
+    async def login(
+        self,
+        loaded: LoadedConfig,
+        name: str,
+        on_event: EventSink,
+        *,
+        paste: Callable[[str], Coroutine[Any, Any, str]] | None = None,
+    ) -> LoginOutcome:
         """Run the whole login; cancelling the awaiting task closes the listener, stores nothing."""
         from mcpdeck.config.trust import require_loaded_by_codex
         from mcpdeck.oauth.flow import login
@@ -126,6 +141,7 @@ class Services:
             open_browser=self.open_browser,
             trace=trace,
             browser=self.browser,
+            paste=paste,
         )
         stored = next((e for e in reversed(trace.events) if e.step == "stored"), None)
         backend = stored.data.get("store") if stored is not None else None
@@ -207,6 +223,12 @@ class Services:
         file = loaded.project_file() if project else loaded.user_file
         await asyncio.to_thread(add_server, file, name, table)
         return file
+
+    async def trust_project(self, loaded: LoadedConfig) -> Path:
+        """Mark the working directory's project trusted, as Codex writes it."""
+        from mcpdeck.config.trust import set_trust
+
+        return await asyncio.to_thread(set_trust, loaded.user_file, loaded.cwd, True)
 
     async def remove_server(self, loaded: LoadedConfig, name: str) -> Path:
         from mcpdeck.config.edit import remove_server
