@@ -203,7 +203,7 @@ def plan_statuses(
     """Decide every status that needs no network. Blocking: reads the credential store."""
     plan = StatusPlan()
     undecided: list[ServerConfig] = []
-    for name, server in loaded.servers.items():
+    for name, server in loaded.visible().items():
         if names is not None and name not in names:
             continue
         decided = status_from_config(server, environ)
@@ -304,7 +304,7 @@ def codex_auth_status(
 
 
 def _in_config_order(loaded: LoadedConfig, statuses: list[ServerStatus]) -> dict[str, ServerStatus]:
-    order = {name: i for i, name in enumerate(loaded.servers)}
+    order = {name: i for i, name in enumerate(loaded.visible())}
     return {s.name: s for s in sorted(statuses, key=lambda s: order.get(s.name, 0))}
 
 

@@ -168,7 +168,8 @@ async def test_login_dialog_accepts_the_pasted_callback_url(demo_world_factory) 
         paste = screen.query_one("#login-paste")
         assert paste.display
         callback = await asyncio.to_thread(_authorize_elsewhere, screen.url)
-        paste.focus()
+        await pilot.press("p")
+        assert paste.has_focus
         paste.value = callback  # type: ignore[attr-defined]
         await pilot.press("enter")
         await settle(pilot, app)

@@ -36,6 +36,7 @@ class LoginScreen(ModalScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel / close", id="login.cancel"),
         Binding("c", "copy_url", "Copy URL", id="login.copy"),
+        Binding("p", "paste_field", "Paste redirected URL", id="login.paste"),
         Binding("enter", "close", "Close", show=False),
     ]
 
@@ -60,20 +61,24 @@ class LoginScreen(ModalScreen[str]):
             )
             yield Timeline(self.app.scrub, id="timeline")
             yield Static("", id="login-url")
-            yield Input(
+            paste = Input(
                 placeholder="browser on another machine? paste the URL it was redirected to",
                 password=True,
                 id="login-paste",
             )
+            paste.can_focus = False  # only on `p`: the dialog's own keys must keep working
+            yield paste
             yield Static("", id="login-countdown")
             yield Static("", id="login-result")
             yield Static(
-                "[b]c[/b] copy URL    [b]Escape[/b] cancel", id="login-keys", classes="dialog-keys"
+                "[b]c[/b] copy URL    [b]p[/b] paste redirected URL    [b]Escape[/b] cancel",
+                id="login-keys",
+                classes="dialog-keys",
             )
 
     def on_mount(self) -> None:
         self.query_one("#login-url").display = False
-        self.query_one("#login-paste").display = False
+        self.query_one("#login-paste", Input).display = False
         self._worker = self.run_login()
         self.set_interval(1.0, self._tick)
 
@@ -179,6 +184,12 @@ class LoginScreen(ModalScreen[str]):
             return
         self.app.copy_to_clipboard(self.url)
         self.app.notify("Authorization URL copied to the clipboard.")
+
+    def action_paste_field(self) -> None:
+        field = self.query_one("#login-paste", Input)
+        if field.display and not field.disabled:
+            field.can_focus = True
+            field.focus()
 
     def action_close(self) -> None:
         if self.result is not None:
