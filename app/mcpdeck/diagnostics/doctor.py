@@ -125,6 +125,8 @@ def _auth_method(server: ServerConfig) -> str:
 
 
 def _skip_reason(server: ServerConfig) -> str | None:
+    if server.ignored_reason is not None:
+        return f"{server.ignored_reason}: nothing from it is started"
     if not server.valid:
         return "the configuration is invalid"
     if not server.trusted:

@@ -92,6 +92,15 @@ def config_findings(facts: Facts) -> list[Finding]:
             )
         )
     out.extend(_approval_findings(server))
+    if server.ignored_reason is not None and server.trusted:
+        out.append(
+            Finding(
+                "not_loaded_by_codex",
+                "error",
+                f"Codex does not load {server.name}: {server.ignored_reason.split(': ', 1)[-1]}",
+                fix="fix the syntax error (Codex refuses the whole file until then)",
+            )
+        )
     if server.source is not None and not server.source.trusted:
         project = facts.loaded.project_root or server.source.file.parent.parent
         out.append(

@@ -115,7 +115,9 @@ def _check_startable(server: ServerConfig, env: Mapping[str, str]) -> None:
         raise SessionError(
             "invalid_config",
             f"{server.name}: {server.ignored_reason}",
-            fix="trust the project with `mcpdeck trust DIR`, or move the server to your user config",
+            fix="fix the syntax error first"
+            if "syntax error" in server.ignored_reason
+            else "trust the project with `mcpdeck trust DIR`, or move the server to your user config",
         )
     if server.transport is None or not server.valid:
         raise SessionError(
