@@ -32,6 +32,15 @@ def set_trust(user_file: Path, directory: Path, trusted: bool) -> Path:
 
 def write_trust_level(user_file: Path, project: str, level: str) -> None:
     """``[projects."<project>"] trust_level = LEVEL``, the rest of the file kept as it is."""
+
+    from mcpdeck.config.edit import locked
+
+    # Under the config edit lock: a concurrent `mcpdeck add` must not lose this entry.
+    with locked(user_file):
+        _write_trust_level(user_file, project, level)
+
+
+def _write_trust_level(user_file: Path, project: str, level: str) -> None:
     import tomlkit
 
     from mcpdeck.config.edit import write_atomic
