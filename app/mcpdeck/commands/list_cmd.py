@@ -112,7 +112,7 @@ def _status_of(server: ServerConfig, statuses: dict[str, ServerStatus]) -> Serve
     from mcpdeck.status import AuthInfo
 
     if server.ignored_reason is not None or server.name not in statuses:
-        return ServerStatus(server.name, "none", AuthInfo(detail=server.inactive_reason or ""))
+        return ServerStatus(server.name, "none", AuthInfo(detail=server.ignored_reason or ""))
     return statuses[server.name]
 
 
@@ -124,8 +124,8 @@ def _by_name(loaded: LoadedConfig) -> list[ServerConfig]:
 def _source_badge(server: ServerConfig) -> str:
     if server.source is None:
         return "?"
-    if server.ignored_reason is not None:
-        return f"{server.source.layer} (ignored by Codex)"
+    if server.ignored_reason is not None and server.source.trusted:
+        return f"{server.source.layer} (broken file)"
     if server.source.layer != "project":
         return server.source.layer
     return "project" if server.source.trusted else "project (untrusted)"
@@ -135,6 +135,9 @@ def _status_cell(server: ServerConfig) -> str:
     reason = server.inactive_reason
     if reason is None:
         return "enabled"
+    if server.ignored_reason is not None:
+        # Short: the table must leave room for the values; stderr says why in full.
+        return "ignored by Codex"
     return "invalid" if not server.valid else reason.replace(" in config", "")
 
 
