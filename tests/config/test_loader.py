@@ -449,3 +449,29 @@ def test_loader_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_managed_requirements_and_system_layer_from_the_system_dir(tmp_path: Path) -> None:
+    """The same rules the corpus checks against Codex in a mount namespace, through the seam."""
+    layout = make_layout(tmp_path)
+    system = tmp_path / "etc-codex"
+    write(system / "config.toml", '[mcp_servers.sys]\ncommand = "sys-tool"\n')
+    write(
+        system / "requirements.toml",
+        '[mcp_servers.ok.identity]\nurl = "https://ok.example/mcp"\n'
+        '[mcp_servers.sys.identity]\ncommand = "other"\n',
+    )
+    write(
+        layout.user_file,
+        '[mcp_servers.ok]\nurl = "https://ok.example/mcp"\n'
+        '[mcp_servers.moved]\nurl = "https://elsewhere.example/mcp"\n',
+    )
+    loaded = load_config(layout.home, layout.sub, system_dir=system)
+    reason = f"requirements ({system / 'requirements.toml'})"
+    assert loaded.servers["ok"].disabled_reason is None and loaded.servers["ok"].codex_enabled
+    for name in ("sys", "moved"):
+        server = loaded.servers[name]
+        assert server.disabled_reason == reason and not server.codex_enabled
+        assert server.inactive_reason == f"disabled by {reason}"
+    assert loaded.servers["sys"].source is not None
+    assert loaded.servers["sys"].source.layer == "system"
