@@ -15,7 +15,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from mcpdeck.tui.errors import one_line
@@ -33,7 +33,10 @@ DEFAULT_LOGIN_TIMEOUT_SEC = 300.0
 URL_KEYS = ("authorization_url", "url", "authorize_url")
 TIMEOUT_KEYS = ("timeout", "timeout_s", "timeout_sec")
 NARROW_DIALOG = 100  # below this the dialog takes the whole screen: room for the URL
-KEYS_WAITING = "[b]u[/b] show the URL in the terminal    [b]c[/b] copy URL    [b]Escape[/b] cancel"
+KEYS_WAITING = (
+    "[b]u[/b] URL alone in the terminal  [b]c[/b] copy  [b]p[/b] paste the redirect  "
+    "[b]Escape[/b] cancel"
+)
 
 
 class LoginScreen(ModalScreen[str]):
@@ -45,6 +48,7 @@ class LoginScreen(ModalScreen[str]):
         Binding("u", "show_url", "URL in terminal", id="login.show_url"),
         # A modal stops the app's own `?`; F1 (priority) works in text fields too.
         Binding("question_mark", "app.help", "Help", show=False),
+        Binding("p", "paste_field", "Paste redirected URL", id="login.paste"),
         Binding("enter", "close", "Close", show=False),
     ]
 
@@ -58,6 +62,8 @@ class LoginScreen(ModalScreen[str]):
         self.deadline: float | None = None
         self.result: str | None = None  # set when the flow ended
         self._worker: Worker[LoginOutcome] | None = None
+        # The redirected callback URL, pasted when the browser cannot reach this machine.
+        self._pasted: asyncio.Queue[str] = asyncio.Queue()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box", classes="dialog"):
@@ -68,6 +74,13 @@ class LoginScreen(ModalScreen[str]):
             yield Static(KEYS_WAITING, id="login-keys", classes="dialog-keys")
             # The URL first: on a small terminal it is what the user needs to see.
             yield Static("", id="login-url")
+            paste = Input(
+                placeholder="browser on another machine? paste the URL it was redirected to",
+                password=True,
+                id="login-paste",
+            )
+            paste.can_focus = False  # only on `p`: the dialog's own keys must keep working
+            yield paste
             yield Static("", id="login-countdown")
             yield Static("", id="login-result")
             yield Timeline(self.app.scrub, id="timeline")
@@ -78,6 +91,7 @@ class LoginScreen(ModalScreen[str]):
     def on_mount(self) -> None:
         self.query_one("#login-url").display = False
         self.query_one("#login-result").display = False
+        self.query_one("#login-paste", Input).display = False
         self._worker = self.run_login()
         self.set_interval(1.0, self._tick)
 
@@ -86,7 +100,19 @@ class LoginScreen(ModalScreen[str]):
         def on_event(event: FlowEvent) -> None:
             self.post_message(FlowEventArrived(event))
 
-        return await self.app.services.login(self.loaded, self.server_name, on_event)
+        return await self.app.services.login(
+            self.loaded, self.server_name, on_event, paste=self._read_paste
+        )
+
+    async def _read_paste(self, auth_url: str) -> str:
+        del auth_url
+        return await self._pasted.get()
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        if message.input.id == "login-paste" and message.value.strip():
+            self._pasted.put_nowait(message.value)
+            message.input.value = ""
+            message.input.disabled = True
 
     def on_flow_event_arrived(self, message: FlowEventArrived) -> None:
         event: FlowEvent = message.event
@@ -104,6 +130,7 @@ class LoginScreen(ModalScreen[str]):
                 self.url = url
                 self.query_one("#login-url", Static).update(self._url_text(url))
                 self.query_one("#login-url").display = True
+                self.query_one("#login-paste").display = True
         if event.step == "waiting" and event.status == "start":
             timeout = next(
                 (float(data[k]) for k in TIMEOUT_KEYS if isinstance(data.get(k), int | float)),
@@ -200,6 +227,12 @@ class LoginScreen(ModalScreen[str]):
                 "This terminal cannot show it outside the app; press c to copy it.",
                 severity="warning",
             )
+
+    def action_paste_field(self) -> None:
+        field = self.query_one("#login-paste", Input)
+        if field.display and not field.disabled:
+            field.can_focus = True
+            field.focus()
 
     def action_close(self) -> None:
         if self.result is not None:

@@ -115,6 +115,14 @@ class MainScreen(Screen[None]):
         Binding(
             "question_mark", "help", "Help", id="main.help", tooltip="every key of every screen"
         ),
+        Binding(
+            "T",
+            "trust",
+            "Trust project",
+            show=False,
+            id="main.trust",
+            tooltip="let Codex load this project's .codex/config.toml (asks first)",
+        ),
         Binding("q", "app.quit", "Quit", id="main.quit"),
         Binding("j", "cursor(1)", "Down", show=False, id="main.down"),
         Binding("k", "cursor(-1)", "Up", show=False, id="main.up"),
@@ -451,7 +459,7 @@ class MainScreen(Screen[None]):
         old = self.rows
         self.loaded = message.loaded
         self.rows = {}
-        for name, server in message.loaded.servers.items():
+        for name, server in message.loaded.visible().items():
             previous = old.get(name)
             row = RowState(
                 server=server,
@@ -599,6 +607,9 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         server = self.selected
+        if action == "trust":
+            # Offered only while the project's files are ignored for lack of trust.
+            return bool(self.loaded and any(not r.trusted for r in self.loaded.ignored)) or None
         if action in ("login", "logout", "diagnose", "remove", "toggle_enabled", "reprobe"):
             return server is not None or None
         return True
@@ -795,6 +806,35 @@ class MainScreen(Screen[None]):
                 self.remove_server(name)
 
         self.app.push_screen(ConfirmScreen("Remove server", body), answered)
+
+    def action_trust(self) -> None:
+        if self.loaded is None:
+            return
+        from mcpdeck.tui.screens.confirm import ConfirmScreen
+
+        files = sorted(
+            {str(r.source.file) for r in self.loaded.ignored if r.source and not r.trusted}
+        )
+        body = self.app.markup(
+            "Trust the project in [b]$where[/b]?\n"
+            "Codex will then load $files, including the commands and URLs they name. "
+            "Trust only a repository whose files you have read.",
+            where=str(self.loaded.cwd),
+            files=", ".join(files),
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.trust_project()
+
+        self.app.push_screen(ConfirmScreen("Trust project", body), answered)
+
+    @work(group="manage", exit_on_error=False)
+    async def trust_project(self) -> None:
+        assert self.loaded is not None
+        root = await self.app.services.trust_project(self.loaded)
+        self.app.notify(self.app.outside(f"Trusted {root}."), markup=False)
+        await self._reload_now()
 
     @work(group="manage", exit_on_error=False)
     async def remove_server(self, name: str) -> None:

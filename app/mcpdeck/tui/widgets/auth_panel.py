@@ -113,8 +113,8 @@ class AuthPanel(VerticalScroll):
             for layer, label in (("user", "User layer"), ("project", "Proj layer")):
                 if layers.get(layer):
                     row(label, "$keys", keys=", ".join(layers[layer]))
-        if s.disabled_reason:
-            row("Not active", "[$warning]$reason[/]", reason=s.disabled_reason)
+        if s.inactive_reason:
+            row("Not active", "[$warning]$reason[/]", reason=s.inactive_reason)
         if s.transport == "streamable_http":
             self._oauth_rows(row, f, now)
         if s.bearer_token_env_var:
