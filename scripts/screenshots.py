@@ -163,6 +163,7 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
                 # run: no fixed picture.
                 continue
             await pilot.press(str(i))
+            await pilot.wait_for_scheduled_animations()  # the tab underline slides
             await pilot.pause()
             save(f"diagnose-{key}")
         await pilot.press("escape")
@@ -170,6 +171,7 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
         await pilot.press("v")
         await _settle(pilot, app)
         await pilot.press("3")
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
         save("diagnose-linear-tools")
     return written
