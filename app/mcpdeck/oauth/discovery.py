@@ -209,6 +209,11 @@ def as_metadata_urls(issuer: str) -> list[str]:
     ]
 
 
+def differs_by_trailing_slash(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are the same but for exactly one trailing '/'."""
+    return a + "/" == b or b + "/" == a
+
+
 def resource_matches(prm_resource: str, server_url: str) -> bool:
     """Same scheme, host and port; the server's path is the resource's path or below it."""
     a, b = urlsplit(prm_resource), urlsplit(server_url)
@@ -252,6 +257,8 @@ class Discovery:
     as_metadata_url: str | None
     # "prm" (current spec), "legacy-metadata" or "legacy-defaults" (2025-03-26 fallbacks)
     mode: str = "prm"
+    # The issuer as the PRM names it, when it differs from the metadata's (a trailing '/').
+    named_issuer: str | None = None
 
     @property
     def scopes_supported(self) -> list[str]:
@@ -391,7 +398,21 @@ async def _find_as_metadata(
             meta = fetched.json_object()
         except OAuthError as exc:
             raise DiscoveryError(f"authorization server metadata unusable: {exc.message}") from None
-        if meta.get("issuer") != issuer:
+        found = meta.get("issuer")
+        if isinstance(found, str) and found != issuer and differs_by_trailing_slash(found, issuer):
+            # FastMCP (pydantic) names an issuer ``http://host:port`` as ``http://host:port/``;
+            # both official SDK clients accept exactly this case. The metadata's own issuer is
+            # then the one every later check uses (RFC 9207 ``iss`` included).
+            tracer.emit(
+                "discovery",
+                "info",
+                f"issuer {found!r} differs from the {issuer!r} the protected resource metadata "
+                "names only by a trailing '/'; tolerated, using the metadata's issuer from here on",
+                url=url,
+                issuer=found,
+            )
+            return meta, url, reasons
+        if found != issuer:
             # Exact match, no normalisation (RFC 8414 §3.3): a mismatch is never used.
             tracer.emit(
                 "discovery",
@@ -508,13 +529,14 @@ async def _discover_from(
             raise DiscoveryError(
                 f"protected resource metadata at {prm_url} names no authorization server"
             )
-        issuer = servers[0]
-        meta, meta_url, reasons = await _find_as_metadata(http, issuer, tracer)
+        named_issuer = servers[0]
+        meta, meta_url, reasons = await _find_as_metadata(http, named_issuer, tracer)
         if meta is None:
             raise DiscoveryError(
-                f"no authorization server metadata for issuer {issuer} ({'; '.join(reasons)})"
+                f"no authorization server metadata for issuer {named_issuer} ({'; '.join(reasons)})"
             )
         _check_endpoints(meta)
+        issuer = meta["issuer"]
         tracer.emit("discovery", "ok", f"OAuth discovered at {issuer}", issuer=issuer)
         return Discovery(
             server_url=server_url,
@@ -525,6 +547,7 @@ async def _discover_from(
             issuer=issuer,
             as_metadata=meta,
             as_metadata_url=meta_url,
+            named_issuer=named_issuer if named_issuer != issuer else None,
         )
     # 2025-03-26 servers: no PRM; the authorization base URL is the MCP server's origin.
     issuer = origin_of(server_url)
