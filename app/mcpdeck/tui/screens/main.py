@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from mcpdeck.credentials.record import REFRESH_MARGIN_SEC
+from mcpdeck.credentials.record import refresh_margin
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, transport_word
 from mcpdeck.tui.messages import ConfigLoaded, ProbesPending, RefreshDone
@@ -244,7 +244,7 @@ class MainScreen(Screen[None]):
             and probe.auth_status == "authenticated"
             and probe.refreshable
             and probe.expires_at is not None
-            and probe.expires_at - now <= REFRESH_MARGIN_SEC
+            and probe.expires_at - now <= refresh_margin(_lifetime(probe))
             and row.server.enabled
             and not row.checking
             and name not in self._refreshing
@@ -663,3 +663,11 @@ class MainScreen(Screen[None]):
 
     def _select(self, name: str) -> None:
         self.call_after_refresh(self.table.move_to, name)
+
+
+def _lifetime(probe: Any) -> float | None:
+    """The stored token's lifetime, as far as the probe knows it (the margin scales with it)."""
+    if probe.expires_at is None or not probe.obtained_at:
+        return None
+    lifetime: float = probe.expires_at - probe.obtained_at
+    return lifetime
