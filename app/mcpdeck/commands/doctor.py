@@ -72,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         render(reports, [p.one_line() for p in loaded.problems], loaded_home=str(loaded.codex_home))
-    return exit_code(reports)
+    from mcpdeck.commands.exit_status import config_exit
+
+    # A configuration error is exit 2, as for list and get; then failures, then logins.
+    return config_exit(loaded, names) or exit_code(reports)
 
 
 # -- text rendering (rich) --------------------------------------------------------------------

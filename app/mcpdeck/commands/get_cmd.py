@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(server_to_get_json(server), indent=2))
     else:
         sys.stdout.write(for_display(render(server)))
-    return 0
+    from mcpdeck.commands.exit_status import config_exit
+
+    return config_exit(loaded, [server.name])
 
 
 def _pairs(mapping: dict[str, str], *, hide: bool) -> str:
