@@ -108,7 +108,8 @@ def test_get_invalid_server_shows_the_problem(tmp_path: Path) -> None:
         '[mcp_servers.bad]\nurl = "https://b.example"\nbearer_token = "sk-abcdefgh"\n',
     )
     result = run_mcpdeck(layout.home, layout.sub, "get", "bad")
-    assert result.returncode == 0, result.stderr
+    # A configuration error: exit 2, as list and doctor (issue 13, item 8).
+    assert result.returncode == 2, result.stderr
     assert "sk-abcdefgh" not in result.stdout
     assert f"  error: {layout.user_file}:3: mcp_servers.bad.bearer_token: " in result.stdout
     data = json.loads(run_mcpdeck(layout.home, layout.sub, "get", "bad", "--json").stdout)
