@@ -170,12 +170,22 @@ async def _probe(
         base.detail = _join(base.detail, f"discovery failed: {type(exc).__name__}: {exc}")
         return ServerStatus(server.name, "none", base, probed=True, failed=True)
     if result.oauth:
-        hint = f"run `mcpdeck login {server.name}`"
+        hint = _prelogin_hint(server, result) or f"run `mcpdeck login {server.name}`"
         base.detail = _join(base.detail, f"{result.detail}; {hint}")
         base.issuer = base.issuer or result.issuer
         return ServerStatus(server.name, "oauth_available", base, probed=True)
     base.detail = _join(base.detail, result.detail)
     return ServerStatus(server.name, "none", base, probed=True, failed=result.error is not None)
+
+
+def _prelogin_hint(server: ServerConfig, result: Any) -> str | None:
+    """The first problem a login would hit, seen in the metadata the probe fetched."""
+    from mcpdeck.diagnostics.prelogin import Advertised, hint
+
+    return hint(
+        server,
+        Advertised(result.prm, result.as_metadata, result.issuer, result.named_issuer),
+    )
 
 
 def _join(first: str, second: str) -> str:

@@ -35,7 +35,7 @@ _STATUS_WORDS = {
 
 
 def exit_code(reports: list[Any]) -> int:
-    if any(r.errors and not r.needs_login for r in reports):
+    if any(r.status == "error" for r in reports):  # an error a login does not fix
         return EXIT_FAILURE
     if any(r.errors for r in reports):
         # Every error of every failing server is one a login fixes.

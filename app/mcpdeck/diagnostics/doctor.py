@@ -184,6 +184,10 @@ async def _probe(server: ServerConfig, trace: FlowTrace, timeout: float) -> Disc
         if isinstance(scopes, list)
         else [],
         error=result.error,
+        prm=result.prm,
+        as_metadata=result.as_metadata,
+        named_issuer=result.named_issuer,
+        suggested_url=result.suggested_url,
     )
 
 

@@ -92,6 +92,11 @@ class DiscoverySummary:
     registration_supported: bool | None = None
     scopes_supported: list[str] = field(default_factory=list)
     error: str | None = None
+    # the documents themselves (public metadata), for the pre-login checks
+    prm: dict[str, Any] | None = None
+    as_metadata: dict[str, Any] | None = None
+    named_issuer: str | None = None
+    suggested_url: str | None = None  # the url the metadata says to use (a host alias)
 
 
 @dataclass

@@ -209,6 +209,22 @@ def as_metadata_urls(issuer: str) -> list[str]:
     ]
 
 
+def host_alias_url(prm_resource: str, server_url: str) -> str | None:
+    """The server URL under the host name its PRM uses, when only the host differs and both
+    are loopback names (127.0.0.1 vs localhost): the URL the user should configure."""
+    from mcpdeck.oauth.fetch import is_loopback_host
+
+    a, b = urlsplit(prm_resource), urlsplit(server_url)
+    if a.hostname == b.hostname or not (
+        is_loopback_host(a.hostname) and is_loopback_host(b.hostname)
+    ):
+        return None
+    if a.scheme.lower() != b.scheme.lower() or _port(a) != _port(b):
+        return None
+    swapped = server_url.replace(b.netloc, a.netloc, 1)
+    return swapped if resource_matches(prm_resource, swapped) else None
+
+
 def differs_by_trailing_slash(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` are the same but for exactly one trailing '/'."""
     return a + "/" == b or b + "/" == a
@@ -287,6 +303,8 @@ class ProbeResult:
     as_metadata: dict[str, Any] | None = None
     error: str | None = None
     status: int | None = None
+    named_issuer: str | None = None  # the PRM's spelling of the issuer, when it differs
+    suggested_url: str | None = None  # the url to configure instead (a host alias)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,11 +386,16 @@ def _valid_prm(fetched: Fetched, server_url: str) -> dict[str, Any]:
     if not isinstance(resource, str) or not resource:
         raise DiscoveryError(f"protected resource metadata at {fetched.url} has no resource")
     if not resource_matches(resource, server_url):
-        raise DiscoveryError(
+        alias = host_alias_url(resource, server_url)
+        error = DiscoveryError(
             f"protected resource metadata at {fetched.url} names resource {resource}, "
             f"which is not {server_url}; refusing to authorize",
-            hint="the server may be misconfigured or hostile",
+            hint=f'the server calls itself by another host name: use url = "{alias}"'
+            if alias
+            else "the server may be misconfigured or hostile",
         )
+        error.suggested_url = alias
+        raise error
     servers = prm.get("authorization_servers")
     if servers is not None and (
         not isinstance(servers, list) or not all(isinstance(s, str) for s in servers)
@@ -633,10 +656,11 @@ async def probe_server(
     except OAuthError as exc:
         return ProbeResult(
             oauth=False,
-            detail=f"discovery failed: {exc.message}",
+            detail=f"discovery failed: {exc.one_line()}",
             challenge=challenge,
-            error=exc.message,
+            error=exc.one_line(),
             status=status,
+            suggested_url=getattr(exc, "suggested_url", None),
         )
     if found.mode == "legacy-defaults":
         return ProbeResult(
@@ -655,4 +679,5 @@ async def probe_server(
         issuer=found.issuer,
         as_metadata=found.as_metadata,
         status=status,
+        named_issuer=found.named_issuer,
     )
