@@ -234,12 +234,14 @@ def _auth_status(
         if rejected:
             why = {f.id: f for f in findings if f.severity == "error"}
             if "token_audience" in why or "token_stale_resource" in why:
-                return "oauth_available", "stored token rejected (401): it is for another resource"
+                return "oauth_available", (
+                    "token rejected by the server (401): it is for another resource"
+                )
             if "resource_required" in why:
                 return "oauth_available", (
-                    "stored token rejected (401); the refresh was refused for its resource"
+                    "token rejected by the server (401); the refresh was refused for its resource"
                 )
-            return "oauth_available", "stored token rejected by the server (401); log in again"
+            return "oauth_available", "token rejected by the server (401); log in again"
         if not record.usable():
             return "oauth_available", "expired; no refresh token"
         return "authenticated", f"logged in (credentials in {backend})"

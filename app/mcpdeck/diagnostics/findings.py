@@ -270,12 +270,39 @@ def auth_findings(facts: Facts) -> list[Finding]:
                     fix=f"log in again: mcpdeck login {server.name}",
                 )
             )
+    changed = _authorization_server_changed(facts)
+    if changed is not None:
+        out.append(changed)
     audience = _audience_finding(facts)
     if audience is not None:
         out.append(audience)
     if "invalid_target" in facts.oauth_errors:
         out.append(_resource_finding(facts))
     return out
+
+
+def _authorization_server_changed(facts: Facts) -> Finding | None:
+    """The server's PRM no longer names the authorization server the credentials came from."""
+    from mcpdeck.oauth.discovery import differs_by_trailing_slash
+
+    record, discovery = facts.record, facts.discovery
+    prm = discovery.prm if discovery is not None else None
+    if record is None or not record.issuer or not prm:
+        return None
+    named = [s for s in prm.get("authorization_servers") or [] if isinstance(s, str)]
+    if not named or any(
+        s == record.issuer or differs_by_trailing_slash(s, record.issuer) for s in named
+    ):
+        return None
+    name = facts.server.name
+    return Finding(
+        "authorization_server_changed",
+        "error",
+        f"the stored credentials of {name} come from {record.issuer}, but {name} now names "
+        f"{named[0]} as its authorization server",
+        fix=f"log in again: mcpdeck login {name} (mcpdeck registers with {named[0]}; the old "
+        "client id and tokens are never sent there)",
+    )
 
 
 def _expected_resource(facts: Facts) -> str:

@@ -13,7 +13,13 @@ ReportStatus = Literal["ok", "warning", "error", "auth_required", "disabled"]
 
 # Findings that a login fixes: `mcpdeck doctor` exits 3 when these are the only errors.
 AUTH_FINDINGS = frozenset(
-    {"login_required", "token_revoked", "token_unusable", "token_stale_resource"}
+    {
+        "login_required",
+        "token_revoked",
+        "token_unusable",
+        "token_stale_resource",
+        "authorization_server_changed",
+    }
 )
 
 

@@ -474,14 +474,21 @@ async def _unauthenticated_request(
             "clientInfo": {"name": "mcpdeck", "version": "probe"},
         },
     }
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    # Every request carries MCP-Protocol-Version, the first one included (the newest revision
+    # requires it; older servers ignore it on initialize).
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
+    }
+    get_headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION}
     for method in ("POST", "GET"):
         started = time.monotonic()
         try:
             async with http.stream(
                 method,
                 server_url,
-                headers=headers if method == "POST" else {"Accept": "text/event-stream"},
+                headers=headers if method == "POST" else get_headers,
                 json=body if method == "POST" else None,
                 follow_redirects=False,
                 timeout=httpx.Timeout(timeout),
@@ -513,7 +520,11 @@ async def _unauthenticated_request(
 
 async def _end_session(http: httpx.AsyncClient, server_url: str, session: str) -> None:
     with contextlib.suppress(httpx.HTTPError):
-        await http.delete(server_url, headers={"Mcp-Session-Id": session}, timeout=2.0)
+        await http.delete(
+            server_url,
+            headers={"Mcp-Session-Id": session, "MCP-Protocol-Version": MCP_PROTOCOL_VERSION},
+            timeout=2.0,
+        )
 
 
 def _describe_error(exc: httpx.HTTPError) -> str:

@@ -103,6 +103,7 @@ class Services:
                 concurrency=self.concurrency or DEFAULT_CONCURRENCY,
                 environ=self.env,
                 on_result=lambda status: on_result(_probe_view(status, loaded)),
+                check_tokens=True,  # a stored token the server rejects is not "authenticated"
             )
 
         await asyncio.to_thread(asyncio.run, run())
