@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from tests.peers import PREFIX, ROOT, node22, node_env, require
 
@@ -92,9 +92,9 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, limit: float
         if proc.poll() is not None:
             raise RuntimeError(f"{proc.args} exited {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            httpx.get(url, timeout=2, trust_env=False)
+            httpx2.get(url, timeout=2, trust_env=False)
             return
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"{proc.args} did not listen on {url}:\n{log.read_text()[-3000:]}")
 

@@ -7,7 +7,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.credentials.record import CredentialKey
@@ -67,7 +67,7 @@ def _accepted(url: str, token: str) -> bool:
         "Authorization": f"Bearer {token}",
         "Accept": "application/json, text/event-stream",
     }
-    with httpx.stream("POST", url, json=body, headers=headers, timeout=10, trust_env=False) as r:
+    with httpx2.stream("POST", url, json=body, headers=headers, timeout=10, trust_env=False) as r:
         return r.status_code != 401
 
 

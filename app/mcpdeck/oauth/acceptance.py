@@ -1,13 +1,13 @@
 """Does the server still take the stored token? One unauthenticated-looking ``initialize``
 with the bearer token: a 401 means the token is rejected (revoked, expired early, or issued
-for another resource) whatever the store says. Only stdlib and httpx (``list`` may import it).
+for another resource) whatever the store says. Only stdlib and httpx2 (``list`` may import it).
 """
 
 from __future__ import annotations
 
 import contextlib
 
-import httpx
+import httpx2
 
 from mcpdeck.oauth.discovery import bearer_challenge
 from mcpdeck.oauth.fetch import MCP_PROTOCOL_VERSION
@@ -16,7 +16,7 @@ REJECTED = "token rejected by the server"
 
 
 async def token_rejection(
-    http: httpx.AsyncClient, server_url: str, token: str, *, timeout: float
+    http: httpx2.AsyncClient, server_url: str, token: str, *, timeout: float
 ) -> str | None:
     """Why the server rejects ``token`` (one line), or None when it accepts it or cannot say
     (unreachable, timed out: that is the probe's business, not a verdict on the token)."""
@@ -43,15 +43,15 @@ async def token_rejection(
             json=body,
             headers=headers,
             follow_redirects=False,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx2.Timeout(timeout),
         ) as response:
             status = response.status_code
             challenge = bearer_challenge(response.headers.get("www-authenticate"))
             session = response.headers.get("mcp-session-id")
-    except httpx.HTTPError:
+    except httpx2.HTTPError:
         return None
     if session and 200 <= status < 300:
-        with contextlib.suppress(httpx.HTTPError):
+        with contextlib.suppress(httpx2.HTTPError):
             await http.delete(
                 server_url,
                 headers={

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import httpx
+import httpx2
 
 from mcpdeck.credentials.record import CredentialRecord
 from mcpdeck.oauth.discovery import as_metadata_urls
@@ -44,7 +44,7 @@ class MetadataUnavailable(OAuthError):
     """No metadata document of the issuer could be read."""
 
 
-async def revocation_endpoint(http: httpx.AsyncClient, issuer: str) -> str | None:
+async def revocation_endpoint(http: httpx2.AsyncClient, issuer: str) -> str | None:
     """The issuer's ``revocation_endpoint`` from its metadata (exact issuer match), or None
     when the metadata has none; MetadataUnavailable when no metadata could be read."""
     require_secure(issuer, "authorization server")
@@ -70,7 +70,7 @@ async def revocation_endpoint(http: httpx.AsyncClient, issuer: str) -> str | Non
 
 
 async def _post(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     endpoint: str,
     form: dict[str, str],
     client: ClientAuth,
@@ -91,7 +91,7 @@ async def _post(
     )
 
 
-async def revoke_record(http: httpx.AsyncClient, record: CredentialRecord) -> Revocation:
+async def revoke_record(http: httpx2.AsyncClient, record: CredentialRecord) -> Revocation:
     """Revoke the record's tokens where its authorization server allows; never raises."""
     result = Revocation(issuer=record.issuer)
     if not record.issuer:

@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import uvicorn
 from mcp.server.auth.provider import (
     AccessToken,
@@ -241,7 +241,7 @@ class IntrospectionVerifier:
         self.strict = strict
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with httpx2.AsyncClient(timeout=10) as http:
             response = await http.post(self.endpoint, data={"token": token})
         data = response.json() if response.status_code == 200 else {}
         if not data.get("active"):
