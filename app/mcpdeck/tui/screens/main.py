@@ -585,11 +585,15 @@ class MainScreen(Screen[None]):
     @work(group="logout", exit_on_error=False)
     async def logout_server(self, name: str) -> None:
         assert self.loaded is not None
+        # Revocation at the authorization server first, then the local deletion, whatever
+        # the revocation said (as `mcpdeck logout`).
+        revoked = await self.app.services.revoke(self.loaded, name)
         removed = await self.app.services.logout(self.loaded, name)
         if removed:
             said = f"Logged out of {name}: removed from {', '.join(removed)}."
         else:
             said = f"{name}: nothing was stored; nothing to remove."
+        said = " ".join([*revoked, said])
         self.app.notify(self.app.outside(said), markup=False)
         self.action_reprobe_named(name)
 
