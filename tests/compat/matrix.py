@@ -47,6 +47,8 @@ class Row:
     refresh: bool = True  # the authorization server issues refresh tokens
     revocation: bool = True  # … and advertises a revocation endpoint
     self_contained_tokens: bool = False  # JWTs the resource server checks without the AS
+    # Access-token lifetime the authorization server is started with (None: its own default).
+    token_lifetime: int | None = None
 
 
 class Processes:
@@ -109,6 +111,11 @@ def _node() -> str:
 
 # -- the rows ---------------------------------------------------------------------------------
 
+# Where the authorization server lets us choose (the ones built from the SDK's components),
+# tokens live a minute: mcpdeck must not refresh them at once (issue 13, item 6).
+SHORT_LIFETIME = 60
+SHORT_TOKENS = {"COMPAT_TOKEN_LIFETIME": str(SHORT_LIFETIME)}
+
 
 def fastmcp_inmemory(stack: contextlib.ExitStack, logs: Path) -> str:
     port = free_port()
@@ -123,7 +130,12 @@ def fastmcp_jwt(stack: contextlib.ExitStack, logs: Path) -> str:
     procs = Processes(stack, logs)
     as_port, port = free_port(), free_port()
     as_url = f"http://127.0.0.1:{as_port}"
-    procs.start("jwt-as", _python("sdk_auth.py", "as", str(as_port), "--jwt"), ready=[as_url])
+    procs.start(
+        "jwt-as",
+        _python("sdk_auth.py", "as", str(as_port), "--jwt"),
+        ready=[as_url],
+        env=SHORT_TOKENS,
+    )
     base = f"http://127.0.0.1:{port}"
     procs.start(
         "fastmcp-jwt", _python("fastmcp_servers.py", "jwt", str(port), as_url), ready=[base]
@@ -136,7 +148,9 @@ def _sdk_split(strict: bool) -> Callable[[contextlib.ExitStack, Path], str]:
         procs = Processes(stack, logs)
         as_port, port = free_port(), free_port()
         as_url = f"http://127.0.0.1:{as_port}"
-        procs.start("sdk-as", _python("sdk_auth.py", "as", str(as_port)), ready=[as_url])
+        procs.start(
+            "sdk-as", _python("sdk_auth.py", "as", str(as_port)), ready=[as_url], env=SHORT_TOKENS
+        )
         base = f"http://127.0.0.1:{port}"
         extra = ["--strict"] if strict else []
         procs.start("sdk-rs", _python("sdk_auth.py", "rs", str(port), as_url, *extra), ready=[base])
@@ -149,7 +163,7 @@ def sdk_legacy(stack: contextlib.ExitStack, logs: Path) -> str:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     Processes(stack, logs).start(
-        "sdk-legacy", _python("sdk_auth.py", "legacy", str(port)), ready=[base]
+        "sdk-legacy", _python("sdk_auth.py", "legacy", str(port)), ready=[base], env=SHORT_TOKENS
     )
     return f"{base}/mcp"
 
@@ -196,10 +210,10 @@ def everything(stack: contextlib.ExitStack, logs: Path) -> str:
 
 ROWS = [
     Row("fastmcp-inmemory", fastmcp_inmemory),
-    Row("fastmcp-jwt", fastmcp_jwt, self_contained_tokens=True),
-    Row("sdk-split", _sdk_split(strict=False)),
-    Row("sdk-split-strict", _sdk_split(strict=True)),
-    Row("sdk-legacy", sdk_legacy),
+    Row("fastmcp-jwt", fastmcp_jwt, self_contained_tokens=True, token_lifetime=SHORT_LIFETIME),
+    Row("sdk-split", _sdk_split(strict=False), token_lifetime=SHORT_LIFETIME),
+    Row("sdk-split-strict", _sdk_split(strict=True), token_lifetime=SHORT_LIFETIME),
+    Row("sdk-legacy", sdk_legacy, token_lifetime=SHORT_LIFETIME),
     Row("ts-oauth", _ts_example("--oauth"), refresh=False, revocation=False),
     Row(
         "ts-oauth-strict", _ts_example("--oauth", "--oauth-strict"), refresh=False, revocation=False

@@ -102,6 +102,13 @@ async def test_row(row: Row, tmp_path: Path) -> None:
         assert report["exit_code"] == 0, report["findings"]
         assert report["status"] == "ok", report["findings"]
         assert _inventory_of(report) == await offered_inventory(url, record.access_token)
+        if row.token_lifetime is not None:
+            # A one-minute token is used as it is right after the login, not refreshed at once.
+            assert (
+                record.expires_at and record.expires_at - record.obtained_at <= row.token_lifetime
+            )
+            assert not any(e["step"] == "refresh" for e in report["log"])
+            assert _store(home).load(_key(home, url)).access_token == record.access_token
 
         # Refresh: the stored token is made to look expired; the doctor must refresh it at the
         # real authorization server and go on with the new one.
