@@ -138,3 +138,21 @@ async def test_row(row: Row, tmp_path: Path) -> None:
             assert _accepted(url, record.access_token) is row.self_contained_tokens
         else:
             assert "advertises no revocation endpoint" in done.stdout, done.stdout
+
+
+async def test_a_host_alias_is_refused_with_the_url_to_use(tmp_path: Path) -> None:
+    """The TypeScript SDK's example names itself ``localhost``; configured as 127.0.0.1, the
+    PRM check refuses (RFC 9728 §3.3) and every surface says which url to use."""
+    (row,) = [r for r in ROWS if r.name == "ts-oauth"]
+    home = tmp_path / "codex"
+    with running(row, tmp_path) as url:
+        aliased = url.replace("localhost", "127.0.0.1")
+        write_config(home, NAME, aliased)
+        done = mcpdeck(home, "login", NAME)
+        assert done.returncode != 0
+        assert f'use url = "{url}"' in done.stderr, done.stderr
+        listed = json_of(mcpdeck(home, "list", "--json"))
+        assert f'use url = "{url}"' in listed[0]["auth"]["detail"]
+        report = _doctor(home)
+        (found,) = [f for f in report["findings"] if f["id"] == "discovery_failed"]
+        assert found["edit"]["key"] == "url" and found["edit"]["value"] == url
