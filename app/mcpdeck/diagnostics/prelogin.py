@@ -107,6 +107,8 @@ def checks(server: ServerConfig, adv: Advertised) -> list[Check]:
                     f"{adv.issuer} does not advertise RFC 9207 (authorization_response_iss_"
                     "parameter_supported): the mix-up defence rests on mcpdeck's per-issuer "
                     "registrations and exact issuer checks",
+                    fix="nothing to change here; the server's operator can enable the RFC 9207 "
+                    "iss parameter",
                 )
             )
     supported = _strings(prm.get("scopes_supported")) or _strings(meta.get("scopes_supported"))
@@ -134,6 +136,8 @@ def checks(server: ServerConfig, adv: Advertised) -> list[Check]:
                 f"metadata says its issuer is {adv.issuer}: they differ by a trailing '/', "
                 "which mcpdeck tolerates (as both official SDK clients do) and then uses "
                 f"{adv.issuer}",
+                fix="nothing to change here; the server's operator can name the authorization "
+                f"server exactly as its issuer ({adv.issuer})",
             )
         )
     order = {"error": 0, "warning": 1, "info": 2}
