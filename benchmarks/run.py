@@ -87,6 +87,7 @@ class Sample:
     ok: bool
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu_s: float = 0.0  # user + system CPU time of the process (wait4)
 
 
 @dataclass
@@ -130,7 +131,8 @@ def run_once(inv: Invocation, validate: Validator) -> Sample:
     if code < 0:
         return Sample(seconds, usage.ru_maxrss, code, False, f"killed after {inv.timeout:.0f} s")
     ok, note, extra = validate(code, stdout, stderr)
-    return Sample(seconds, usage.ru_maxrss, code, ok, note, extra)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(seconds, usage.ru_maxrss, code, ok, note, extra, cpu)
 
 
 def _kill_group(pid: int) -> None:
@@ -197,6 +199,9 @@ class Case:
 
     def median(self) -> float | None:
         return statistics.median(self.times()) if self.samples else None
+
+    def cpu_median(self) -> float | None:
+        return statistics.median(s.cpu_s for s in self.samples) if self.samples else None
 
     def peak_mb(self) -> float | None:
         return max(s.maxrss_kb for s in self.samples) / 1024 if self.samples else None
@@ -1056,15 +1061,18 @@ def write_report(path: Path, ctx: dict[str, Any], rows: list[Row]) -> None:
                 out += [f"**{row.workload}**", "", *_tui_table(row), ""]
             continue
         out += [
-            "| workload | command | time | peak memory | mcpdeck / Codex |",
-            "|---|---|---|---|---|",
+            "| workload | command | time | CPU time | peak memory | mcpdeck / Codex |",
+            "|---|---|---|---|---|---|",
         ]
         for row in group_rows:
             peer = next((c for c in row.cases if c.tool == "codex"), None)
             for c in row.cases:
                 rel = ratio(c, peer) if (c.tool == "mcpdeck" and peer) else ""
                 mem = f"{c.peak_mb():.0f} MB" if c.peak_mb() is not None else "—"
-                out.append(f"| {row.workload} | `{c.label}` | {spread(c)} | {mem} | {rel} |")
+                cpu = fmt_s(c.cpu_median())
+                out.append(
+                    f"| {row.workload} | `{c.label}` | {spread(c)} | {cpu} | {mem} | {rel} |"
+                )
         for row in group_rows:
             out += [f"- {row.workload}: {note}" for note in row.notes]
         out.append("")
