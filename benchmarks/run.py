@@ -947,7 +947,14 @@ def chart_svg(rows: list[Row]) -> str:
     import math
 
     width, height, left, right, top, bottom = 640, 360, 60, 190, 20, 40
-    lo, hi = 10.0, 10000.0  # ms
+    medians = [
+        m * 1000
+        for _, group, tool, _, _ in SERIES
+        for n in SIZES
+        if (m := _median(_find(rows, group, f"{n} ", tool))) is not None
+    ]
+    decades = 4 if medians and max(medians) > 10000 else 3
+    lo, hi = 10.0, 10.0 ** (1 + decades)  # ms
     pw, ph = width - left - right, height - top - bottom
 
     def x(n: int) -> float:
@@ -955,14 +962,16 @@ def chart_svg(rows: list[Row]) -> str:
 
     def y(ms: float) -> float:
         ms = min(max(ms, lo), hi)
-        return top + ph * (1 - (math.log10(ms) - 1) / 3)
+        return top + ph * (1 - (math.log10(ms) - 1) / decades)
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
-    for ms in (10, 30, 100, 300, 1000, 3000, 10000):
+    for ms in (10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000):
+        if ms > hi:
+            break
         yy = y(ms)
         out.append(
             f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#ddd"/>'
