@@ -97,6 +97,7 @@ class Services:
         child at once, closing its connections. ``on_result`` is called on this loop.
         """
         import json
+        import pickle
         import signal
         import sys
         import tempfile
@@ -104,8 +105,10 @@ class Services:
         from mcpdeck.status import DEFAULT_CONCURRENCY, status_from_json
 
         request = {
-            "codex_home": str(loaded.codex_home),
-            "cwd": str(loaded.cwd),
+            "codex_home": str(self.codex_home),
+            "cwd": str(self.cwd),
+            "profile": self.profile,
+            "overrides": list(self.overrides),
             "names": names,
             "timeout": self.probe_timeout,
             "concurrency": self.concurrency or DEFAULT_CONCURRENCY,
@@ -123,7 +126,7 @@ class Services:
             )
             try:
                 assert child.stdin is not None and child.stdout is not None
-                child.stdin.write(json.dumps(request).encode() + b"\n")
+                child.stdin.write(pickle.dumps(request))
                 child.stdin.close()
                 async for line in child.stdout:
                     on_result(_probe_view(status_from_json(json.loads(line)), loaded))
