@@ -46,6 +46,9 @@ REFRESH_COOLDOWN_SEC = 30.0
 SIDE_PANEL_MIN_WIDTH = 140
 
 
+BATCH_PER_FRAME = 40
+
+
 class MainScreen(Screen[None]):
     # Each binding with a tooltip is also a command of the palette (ctrl+p); ids let users
     # remap keys in mcpdeck's settings file.
@@ -493,11 +496,16 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._apply_batch)
 
     def _apply_batch(self) -> None:
+        # At most BATCH_PER_FRAME rows per frame: the probe worker's results arrive in bursts,
+        # and 100 row updates at once held the loop for 50-70 ms on a busy machine.
         with self._batch_lock:
-            batch, self._batch = self._batch, []
-            self._batch_posted = False
+            batch, self._batch = self._batch[:BATCH_PER_FRAME], self._batch[BATCH_PER_FRAME:]
+            more = bool(self._batch)
+            self._batch_posted = more
         if batch:
             self._apply_probes(batch)
+        if more:
+            self.call_after_refresh(self._apply_batch)
 
     def _apply_probes(self, probes: list[Probe]) -> None:
         now = self._now()
