@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from mcpdeck import __version__
 from mcpdeck.tui.commands import DeckCommands
 from mcpdeck.tui.errors import one_line
+from mcpdeck.tui.history import CallHistory
 from mcpdeck.tui.services import Services
 
 Clock = Callable[[], float]
@@ -63,6 +64,8 @@ class McpdeckApp(App[int]):
         self.scrub = scrub
         self.cursor_blink = cursor_blink
         self.sub_title = subtitle if subtitle is not None else f"v{__version__}"
+        # Tool calls, resource reads and prompts of this session, per server (redacted).
+        self.history = CallHistory()
 
     def shown(self, text: str) -> str:
         """User or file text made safe for markup, with the display scrubber applied."""

@@ -46,6 +46,7 @@ class DiagnosticScreen(Screen[None]):
         Binding("escape", "back", "Back", id="diag.back"),
         Binding("r", "rerun", "Run again", id="diag.rerun"),
         Binding("l", "login", "Login", id="diag.login"),
+        Binding("h", "history", "Call history", id="diag.history"),
         *[
             Binding(str(i), f"tab('{key}')", label, show=False)
             for i, (key, label) in enumerate(TABS, start=1)
@@ -288,6 +289,24 @@ class DiagnosticScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#findings-table")
     def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_finding(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#tools-table")
+    @on(DataTable.RowSelected, "#resources-table")
+    @on(DataTable.RowSelected, "#templates-table")
+    @on(DataTable.RowSelected, "#prompts-table")
+    def _item_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a tool calls it, on a resource reads it, on a prompt gets it."""
+        from mcpdeck.tui.screens.call import open_item
+
+        if self.report is not None and event.data_table.id:
+            kind = event.data_table.id.removesuffix("-table")
+            open_item(self, self.loaded, self.report, kind, event.cursor_row)
+
+    def action_history(self) -> None:
+        from mcpdeck.tui.screens.call import open_history
+
+        if self.report is not None:
+            open_history(self, self.loaded, self.report)
 
     @on(DataTable.RowSelected, "#findings-table")
     def _finding_selected(self, event: DataTable.RowSelected) -> None:
