@@ -238,7 +238,7 @@ class DiagnosticScreen(Screen[None]):
             else f"hidden by {tool.hidden_by or 'the tool filters'}"
         )
         box.update(
-            f"[b]{escape(tool.name)}[/b]  [dim]{state}[/]\n\n"
+            f"[b]{escape(tool.name)}[/b]  [dim]{state} · Enter calls it[/]\n\n"
             f"{escape(tool.description) or '[dim]no description[/]'}\n\n"
             f"[b]Input schema[/b]\n{schema}"
         )
