@@ -256,9 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except McpdeckError as exc:
         if args.debug:
             raise
-        from mcpdeck.redact import redact
+        from mcpdeck.redact import for_display
 
-        print(f"mcpdeck: {redact(exc.one_line())}", file=sys.stderr)
+        print(f"mcpdeck: {for_display(exc.one_line())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("mcpdeck: interrupted", file=sys.stderr)
@@ -266,10 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line unless --debug
         if args.debug:
             raise
-        from mcpdeck.redact import redact
+        from mcpdeck.redact import for_display
 
         print(
-            f"mcpdeck: unexpected error: {redact(f'{type(exc).__name__}: {exc}')}"
+            f"mcpdeck: unexpected error: {for_display(f'{type(exc).__name__}: {exc}')}"
             " (run again with --debug for details)",
             file=sys.stderr,
         )

@@ -5,6 +5,13 @@ Two mechanisms, both applied by :func:`redact`:
   credential and OAuth layers) are replaced wherever they appear;
 - patterns that look like credentials (``Bearer …``, ``access_token=…``, JSON token fields,
   ``code=``/``code_verifier=`` parameters, ``client_secret``) are masked even when unregistered.
+
+:func:`for_display` is the display boundary: every string that did not come from mcpdeck itself
+(server names and metadata, authorization server errors, config values from other people's
+repositories, stderr) goes through it before a console or a widget sees it. It redacts, then
+:func:`sanitize` makes terminal control characters visible, so a hostile server cannot write to
+the clipboard (OSC 52), retitle the window (OSC 2) or wipe the screen (CSI 2J). JSON output does
+not need it: JSON escapes control characters itself.
 """
 
 from __future__ import annotations
@@ -82,6 +89,40 @@ def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# C0 controls except tab and newline, DEL, and the C1 block (0x9b alone is CSI on some terminals).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi embeddings, overrides and isolates reorder what follows them ("Trojan Source").
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control picture: ESC shows as ␛
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"\\x{code:02x}"
+
+
+def sanitize(text: str) -> str:
+    """``text`` with control characters made visible and bidi controls neutralised.
+
+    Newline and tab pass; CRLF becomes a newline; every other C0/C1 control becomes a visible
+    stand-in (ESC as ␛, 0x9b as ``\\x9b``) and bidi controls their ``\\u202e`` spelling.
+    """
+    if not text:
+        return text
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    text = _CONTROLS.sub(_visible, text)
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def for_display(value: object) -> str:
+    """The display boundary: ``value`` as text, redacted and sanitized for a terminal or widget."""
+    return sanitize(redact(value if isinstance(value, str) else str(value)))
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -121,7 +121,9 @@ async def _run(
 
     def progress(p: Any) -> None:
         if not args.json:
-            print(f"… progress {p.words()}", file=sys.stderr, flush=True)
+            from mcpdeck.redact import for_display
+
+            print(for_display(f"… progress {p.words()}"), file=sys.stderr, flush=True)
 
     result = await run_call(
         server, loaded, store, kind, target, build, timeout=args.timeout, on_progress=progress
@@ -130,9 +132,14 @@ async def _run(
         from mcpdeck.commands.login import _printer
 
         step = result.step_up
+        from mcpdeck.redact import for_display
+
         print(
-            f"'{server.name}' refused the call: it needs {' '.join(step.missing or step.required)}"
-            f" (held: {' '.join(step.held) or 'none'}). Stepping up…",
+            for_display(
+                f"'{server.name}' refused the call: it needs "
+                f"{' '.join(step.missing or step.required)}"
+                f" (held: {' '.join(step.held) or 'none'}). Stepping up…"
+            ),
             file=sys.stderr,
         )
         from rich.console import Console
@@ -206,38 +213,51 @@ def _print_json(result: CallResult) -> None:
 
 
 def _print_text(result: CallResult) -> None:
+    """Server text goes out as plain text through the display boundary, never as markup."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
 
-    from mcpdeck.redact import redact
+    from mcpdeck.redact import for_display
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def say(console: Console, *parts: str | tuple[str, str]) -> None:
+        console.print(
+            Text.assemble(
+                *(
+                    (for_display(p[0]), p[1]) if isinstance(p, tuple) else for_display(p)
+                    for p in parts
+                )
+            )
+        )
+
     if result.outcome not in ("ok", "tool_error"):
-        err.print(f"mcpdeck: {escape(redact(result.error or result.outcome))}")
+        say(err, f"mcpdeck: {result.error or result.outcome}")
         if result.step_up is not None:
             step = result.step_up
-            err.print(f"  scopes held:     {escape(' '.join(step.held) or 'none')}")
-            err.print(f"  scopes required: {escape(' '.join(step.required) or 'unspecified')}")
-            err.print(
+            say(err, f"  scopes held:     {' '.join(step.held) or 'none'}")
+            say(err, f"  scopes required: {' '.join(step.required) or 'unspecified'}")
+            say(
+                err,
                 f"  step up with `mcpdeck {_verb(result)} {result.server} … --step-up`, "
-                f"or `mcpdeck login {result.server} --scopes {','.join(step.union)}`"
+                f"or `mcpdeck login {result.server} --scopes {','.join(step.union)}`",
             )
         elif result.fix:
-            err.print(f"  fix: {escape(redact(result.fix))}")
+            say(err, f"  fix: {result.fix}")
         return
     if result.description:
-        out.print(f"[dim]{escape(redact(result.description))}[/dim]")
+        say(out, (result.description, "dim"))
     for index, item in enumerate(result.items):
         if result.roles:
-            out.print(f"[b]{escape(result.roles[index])}[/b]:")
+            say(out, (f"{result.roles[index]}:", "bold"))
         print(_item_text(item))
     if result.has_structured and not any(i.kind == "json" for i in result.items):
-        print(json.dumps(result.structured, indent=2, ensure_ascii=False))
+        print(for_display(json.dumps(result.structured, indent=2, ensure_ascii=False)))
     if result.output_check and result.output_check != "valid":
-        err.print(f"[yellow]warning:[/] structured content {escape(result.output_check)}")
+        say(err, ("warning:", "yellow"), f" structured content {result.output_check}")
     if result.outcome == "tool_error":
-        err.print(f"mcpdeck: the tool reported an error: {escape(redact(result.error or ''))}")
+        say(err, f"mcpdeck: the tool reported an error: {result.error or ''}")
 
 
 def _verb(result: CallResult) -> str:
@@ -245,12 +265,12 @@ def _verb(result: CallResult) -> str:
 
 
 def _item_text(item: Any) -> str:
-    from mcpdeck.redact import redact
+    from mcpdeck.redact import for_display
 
     if item.kind == "resource_link":
-        return redact(f"→ resource link {item.name or ''} {item.uri}".replace("  ", " "))
+        return for_display(f"→ resource link {item.name or ''} {item.uri}".replace("  ", " "))
     if item.kind in ("image", "audio") or (item.kind == "resource" and item.data is not None):
         where = f" {item.uri}" if item.uri else ""
-        return redact(f"[{item.text}{where}]")
+        return for_display(f"[{item.text}{where}]")
     prefix = f"[resource {item.uri}]\n" if item.uri and item.kind != "resource" else ""
-    return prefix + redact(item.text)
+    return prefix + for_display(item.text)

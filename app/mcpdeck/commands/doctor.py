@@ -110,12 +110,12 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
     from rich.tree import Tree
 
     from mcpdeck.diagnostics.fixes import describe_edit
-    from mcpdeck.redact import redact
+    from mcpdeck.redact import for_display
 
     console = Console(highlight=False, soft_wrap=False)
 
     def esc(text: Any) -> str:
-        return escape(redact(str(text)))
+        return escape(for_display(text))
 
     if problems:
         console.print("[bold red]Configuration problems[/]")

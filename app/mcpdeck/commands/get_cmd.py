@@ -12,7 +12,7 @@ from mcpdeck.config.model import LoadedConfig, Location, ServerConfig
 from mcpdeck.config.paths import check_codex_home
 from mcpdeck.config.serialize import server_to_get_json, startup_timeout_json, tool_timeout_json
 from mcpdeck.errors import ConfigError
-from mcpdeck.redact import redact
+from mcpdeck.redact import for_display
 
 HIDDEN = "*****"
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(server_to_get_json(server), indent=2))
     else:
-        sys.stdout.write(redact(render(server)))
+        sys.stdout.write(for_display(render(server)))
     return 0
 
 

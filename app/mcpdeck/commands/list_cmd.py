@@ -61,11 +61,11 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
 
 
 def _report_problems(loaded: LoadedConfig) -> int:
-    from mcpdeck.redact import redact
+    from mcpdeck.redact import for_display
 
     errors = 0
     for problem in loaded.all_problems():
-        print(f"mcpdeck: {problem.severity}: {redact(problem.one_line())}", file=sys.stderr)
+        print(f"mcpdeck: {problem.severity}: {for_display(problem.one_line())}", file=sys.stderr)
         errors += problem.severity == "error"
     return EXIT_USAGE if errors else EXIT_OK
 
@@ -104,21 +104,30 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
+
+    from mcpdeck.redact import for_display
+
+    def cell(text: str) -> Text:
+        # Text, never markup: names and URLs from other people's files print as written.
+        return Text(for_display(text))
 
     console = Console()
     if not loaded.servers:
         console.print(
-            f"No MCP servers configured in {escape(str(loaded.user_file))} "
+            f"No MCP servers configured in {escape(for_display(loaded.user_file))} "
             "or the project's .codex/config.toml.\n"
             "Add one with `mcpdeck add NAME --url URL` or `mcpdeck add NAME -- COMMAND`, "
             "or try `mcpdeck demo`."
         )
         return
 
-    def auth_cell(name: str) -> str:
+    def auth_cell(name: str) -> Text:
         st = statuses[name]
         glyph, colour, word = _GLYPH[st.auth_status]
-        return f"[{colour}]{glyph} {word}[/]\n[dim]{escape(st.auth.detail)}[/]"
+        return Text.assemble(
+            (f"{glyph} {word}", colour), "\n", (for_display(st.auth.detail), "dim")
+        )
 
     ordered = _by_name(loaded)
     stdio = [s for s in ordered if s.transport == "stdio"]
@@ -131,12 +140,12 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
         for s in stdio:
             env = ", ".join(f"{k}=*****" for k in s.env) or "-"
             table.add_row(
-                escape(s.name),
-                escape(s.command or ""),
-                escape(" ".join(s.args)) or "-",
-                escape(env),
-                escape(s.cwd or "-"),
-                _status_cell(s),
+                cell(s.name),
+                cell(s.command or ""),
+                cell(" ".join(s.args)) or "-",
+                cell(env),
+                cell(s.cwd or "-"),
+                cell(_status_cell(s)),
                 auth_cell(s.name),
                 _source_badge(s),
             )
@@ -147,10 +156,10 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
             table.add_column(col, overflow="fold")
         for s in http:
             table.add_row(
-                escape(s.name),
-                escape(s.url or ""),
-                escape(s.bearer_token_env_var or "-"),
-                _status_cell(s),
+                cell(s.name),
+                cell(s.url or ""),
+                cell(s.bearer_token_env_var or "-"),
+                cell(_status_cell(s)),
                 auth_cell(s.name),
                 _source_badge(s),
             )
@@ -161,5 +170,5 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
             table.add_column(col, overflow="fold")
         for s in broken:
             first = s.problems[0].one_line() if s.problems else "invalid transport"
-            table.add_row(escape(s.name), escape(first), _source_badge(s))
+            table.add_row(cell(s.name), cell(first), _source_badge(s))
         console.print(table)

@@ -31,6 +31,8 @@ PROBE_TIMEOUT_SEC = 10.0
 def _printer(console: Any) -> Any:
     from rich.text import Text
 
+    from mcpdeck.redact import for_display
+
     def show(event: FlowEvent) -> None:
         mark, style = _MARKS.get(event.status, ("·", ""))
         if event.step == "authorize" and event.data.get("url"):
@@ -40,11 +42,13 @@ def _printer(console: Any) -> Any:
                 )
             )
             # Plain print: the URL must stay one unbroken, copyable line.
-            print(event.data["url"], flush=True)
+            print(for_display(event.data["url"]), flush=True)
             return
         if event.step == "error":
             return  # the command's one-line error says it once, on stderr
-        line = Text.assemble((f" {mark} ", style), (f"{event.step:<13}", "bold"), event.summary)
+        line = Text.assemble(
+            (f" {mark} ", style), (f"{event.step:<13}", "bold"), for_display(event.summary)
+        )
         console.print(line, soft_wrap=True, highlight=False)
 
     return show
@@ -91,15 +95,18 @@ def _run_login(
     timeout: float,
 ) -> int:
     from rich.console import Console
+    from rich.text import Text
 
     from mcpdeck.credentials.select import open_store
     from mcpdeck.oauth.flow import login
     from mcpdeck.oauth.trace import FlowTrace
+    from mcpdeck.redact import for_display
 
     console = Console(highlight=False)
     store = open_store(loaded.settings.credentials_store, loaded.codex_home)
     trace = FlowTrace(_printer(console))
-    console.print(f"Logging in to '{server.name}' ({server.url})")
+    # Text, not markup: a URL holding "[/oops]" or "[link=…]" prints as written.
+    console.print(Text(for_display(f"Logging in to '{server.name}' ({server.url})")))
     try:
         record = asyncio.run(
             login(
@@ -115,7 +122,10 @@ def _run_login(
     except McpdeckError:
         raise
     except KeyboardInterrupt:
-        print(f"mcpdeck: login to '{server.name}' cancelled; nothing was stored", file=sys.stderr)
+        print(
+            for_display(f"mcpdeck: login to '{server.name}' cancelled; nothing was stored"),
+            file=sys.stderr,
+        )
         return 130
     stored = next(
         (e.data.get("store") for e in reversed(trace.events) if e.step == "stored"), "the store"
@@ -123,7 +133,10 @@ def _run_login(
     scopes_text = " ".join(record.granted_scopes) or "none requested"
     refresh = "" if record.refresh_token else ", no refresh token"
     print(
-        f"Logged in to '{server.name}' (scopes: {scopes_text}, {_describe_expiry(record)}{refresh}, stored in {stored})."
+        for_display(
+            f"Logged in to '{server.name}' (scopes: {scopes_text}, "
+            f"{_describe_expiry(record)}{refresh}, stored in {stored})."
+        )
     )
     return EXIT_OK
 
@@ -166,8 +179,12 @@ def login_after_add(args: argparse.Namespace, loaded: LoadedConfig, server: Serv
         )
         return EXIT_OK
     if not result.oauth:
+        from mcpdeck.redact import for_display
+
         print(
-            f"note: '{server.name}' does not advertise OAuth; added without login ({result.detail})."
+            for_display(
+                f"note: '{server.name}' does not advertise OAuth; added without login ({result.detail})."
+            )
         )
         return EXIT_OK
     try:
@@ -179,9 +196,9 @@ def login_after_add(args: argparse.Namespace, loaded: LoadedConfig, server: Serv
             timeout=float(getattr(args, "timeout", 300.0) or 300.0),
         )
     except McpdeckError as exc:
-        from mcpdeck.redact import redact
+        from mcpdeck.redact import for_display
 
-        print(f"mcpdeck: {redact(exc.one_line())}", file=sys.stderr)
+        print(f"mcpdeck: {for_display(exc.one_line())}", file=sys.stderr)
         print(
             f"The server was added; run `mcpdeck login {server.name}` to try again.",
             file=sys.stderr,

@@ -11,13 +11,14 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
-from textual.markup import escape
+from textual.content import Content
 from textual.worker import Worker, WorkerState
 
 from mcpdeck import __version__
 from mcpdeck.tui.commands import DeckCommands
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.history import CallHistory
+from mcpdeck.tui.safe_text import markup, outside
 from mcpdeck.tui.services import Services
 
 Clock = Callable[[], float]
@@ -67,9 +68,13 @@ class McpdeckApp(App[int]):
         # Tool calls, resource reads and prompts of this session, per server (redacted).
         self.history = CallHistory()
 
-    def shown(self, text: str) -> str:
-        """User or file text made safe for markup, with the display scrubber applied."""
-        return escape(self.scrub(text))
+    def outside(self, text: object) -> str:
+        """Text that did not come from mcpdeck, as plain text for a widget (never markup)."""
+        return outside(text, self.scrub)
+
+    def markup(self, template: str, /, **values: object) -> Content:
+        """mcpdeck's markup ``template`` with outside text in its ``$variables``, unparsed."""
+        return markup(template, self.scrub, **values)
 
     def on_mount(self) -> None:
         from mcpdeck.tui.screens.main import MainScreen
@@ -87,7 +92,8 @@ class McpdeckApp(App[int]):
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         self.notify(
-            escape(one_line(event.worker.error)),
+            self.outside(one_line(event.worker.error)),
+            markup=False,
             title="Something went wrong",
             severity="error",
             timeout=8,
@@ -121,4 +127,8 @@ def run_tui(
     subtitle = "demo" if demo is not None else home_scrub(str(codex_home))
     app = make_app(services, subtitle=subtitle)
     result = app.run()
+    # An unhandled exception ends the app with return code 1 after Textual has restored the
+    # terminal and printed the traceback: the process must say it failed, not exit 0.
+    if app.return_code:
+        return app.return_code
     return result if isinstance(result, int) else 0

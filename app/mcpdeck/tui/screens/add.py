@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from mcpdeck.tui.forms import AddForm, check
+from mcpdeck.tui.safe_text import markup
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
@@ -61,9 +62,9 @@ class AddServerScreen(ModalScreen[AddResult | None]):
                 classes="dialog-keys",
             )
 
-    def _where(self, *, project: bool) -> str:
+    def _where(self, *, project: bool) -> Content:
         file = self.loaded.project_file() if project else self.loaded.user_file
-        return f"[dim]Goes to[/] {escape(self._scrub(str(file)))}"
+        return markup("[dim]Goes to[/] $file", self._scrub, file=str(file))
 
     @on(Checkbox.Changed, "#f-project")
     def _where_changed(self, event: Checkbox.Changed) -> None:
@@ -85,7 +86,7 @@ class AddServerScreen(ModalScreen[AddResult | None]):
         for key, *_ in FIELDS:
             box = self.query_one(f"#e-{key}", Static)
             message = result.errors.get(key) if all_fields or key in self._touched else None
-            box.update(f"✗ {escape(message)}" if message else "")
+            box.update(markup("✗ $message", message=message) if message else "")
             box.display = message is not None
         return result.ok
 

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
@@ -127,9 +127,10 @@ class CallScreen(Screen[None]):
         r = self.request
         what = {"tool": "tool", "resource": "resource", "prompt": "prompt"}[r.kind]
         name = r.title or r.target
-        head = f"[b]{escape(r.server)}[/b] › {what} [b]{escape(self.app.scrub(name))}[/b]"
+        template = f"[b]$server[/b] › {what} [b]$name[/b]"
         if self.description:
-            head += f"\n[dim]{self.app.shown(self.description)}[/]"
+            template += "\n[dim]$description[/]"
+        head = self.app.markup(template, server=r.server, name=name, description=self.description)
         yield Header(icon="☰")
         yield Static(head, id="call-title")
         with Horizontal(id="call-body"):
@@ -163,7 +164,7 @@ class CallScreen(Screen[None]):
         if errors:
             top = errors.get("")
             words = top or f"{len(errors)} field(s) to fix"
-            self._status(f"[$error]✗ Not sent: {escape(words)}[/]")
+            self._status(self.app.markup("[$error]✗ Not sent: $words[/]", words=words))
             return None
         return dict(args or {})
 
@@ -207,10 +208,11 @@ class CallScreen(Screen[None]):
         spin = SPINNER[int(elapsed * 10) % len(SPINNER)]
         text = f"{spin} {_VERBS[self.request.kind].lower()}ing… {elapsed:.1f} s"
         if self.last_progress is not None:
-            text += f"   progress {escape(self.last_progress.words())}"
-        self._status(text + "   [dim](Escape cancels)[/]")
+            text += "   progress $progress"
+        words = self.last_progress.words() if self.last_progress else ""
+        self._status(self.app.markup(text + "   [dim](Escape cancels)[/]", progress=words))
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str | Content) -> None:
         self.query_one("#call-status", Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -270,13 +272,16 @@ class CallScreen(Screen[None]):
 
         step = result.step_up
         assert step is not None
-        t = self.app.shown
-        body = (
-            f"[b]{escape(self.request.server)}[/b] refused this call: 403 insufficient_scope.\n\n"
-            f"Scopes held:      {t(' '.join(step.held) or 'none')}\n"
-            f"Scopes required:  {t(' '.join(step.required) or 'unspecified')}\n\n"
-            f"Log in again asking for [b]{t(' '.join(step.union))}[/b],\n"
-            "then retry the call once?"
+        body = self.app.markup(
+            "[b]$server[/b] refused this call: 403 insufficient_scope.\n\n"
+            "Scopes held:      $held\n"
+            "Scopes required:  $required\n\n"
+            "Log in again asking for [b]$union[/b],\n"
+            "then retry the call once?",
+            server=self.request.server,
+            held=" ".join(step.held) or "none",
+            required=" ".join(step.required) or "unspecified",
+            union=" ".join(step.union),
         )
 
         def answered(yes: bool | None) -> None:
@@ -335,8 +340,8 @@ class CallScreen(Screen[None]):
     @work(group="save", exit_on_error=False)
     async def _save(self, result: CallResult) -> None:
         paths = await self.app.services.save_items(result)
-        shown = ", ".join(self.app.scrub(str(p)) for p in paths)
-        self.app.notify(f"Saved {escape(shown)}")
+        shown = ", ".join(str(p) for p in paths)
+        self.app.notify(self.app.outside(f"Saved {shown}"), markup=False)
 
     def action_history(self) -> None:
         from mcpdeck.tui.screens.history import HistoryScreen
@@ -373,8 +378,11 @@ def open_item(
         tool = report.tools[index]
         if not tool.exposed:
             app.notify(
-                f"{escape(tool.name)} is hidden from Codex by {escape(tool.hidden_by or 'a filter')};"
-                " mcpdeck can still call it.",
+                app.outside(
+                    f"{tool.name} is hidden from Codex by {tool.hidden_by or 'a filter'};"
+                    " mcpdeck can still call it."
+                ),
+                markup=False,
                 severity="warning",
             )
         app.push_screen(

@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -19,8 +20,9 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "answer(False)", "No", show=False),
     ]
 
-    def __init__(self, title: str, body: str) -> None:
-        """``title`` and ``body`` are Textual markup: escape user text before passing it."""
+    def __init__(self, title: str, body: Content) -> None:
+        """``title`` is mcpdeck's own words; ``body`` carries outside text, so it comes as Content
+        (``app.markup``), never as markup with outside text in it."""
         super().__init__()
         self._title = title
         self._body = body

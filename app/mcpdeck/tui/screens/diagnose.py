@@ -6,17 +6,19 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.model import FindingView, ReportView
+from mcpdeck.tui.safe_text import plain
 from mcpdeck.tui.widgets.facts import Facts
 from mcpdeck.tui.widgets.look import themed
 from mcpdeck.tui.widgets.timeline import trace_table
@@ -109,8 +111,8 @@ class DiagnosticScreen(Screen[None]):
         findings.add_column("Fix", key="fix")
         self.run_diagnosis()
 
-    def _t(self, text: str) -> str:
-        return self.app.shown(text)
+    def _m(self, template: str, /, **values: object) -> Content:
+        return self.app.markup(template, **values)
 
     # -- the worker ----------------------------------------------------------------------
 
@@ -118,7 +120,9 @@ class DiagnosticScreen(Screen[None]):
     async def run_diagnosis(self) -> ReportView:
         self.query_one("#tabs").loading = True
         self.query_one("#diag-status", Static).update(
-            f"Diagnosing [b]{escape(self.server_name)}[/b]: config, auth, session, inventory…"
+            self._m(
+                "Diagnosing [b]$name[/b]: config, auth, session, inventory…", name=self.server_name
+            )
         )
         return await self.app.services.diagnose(self.loaded, self.server_name)
 
@@ -131,9 +135,14 @@ class DiagnosticScreen(Screen[None]):
                 self.query_one("#tabs").loading = False
                 error = one_line(event.worker.error) if event.worker.error else "failed"
                 self.query_one("#diag-status", Static).update(
-                    f"[$error]✗ The diagnosis failed: {self._t(error)}[/] — press [b]r[/b] to try again."
+                    self._m(
+                        "[$error]✗ The diagnosis failed: $why[/] — press [b]r[/b] to try again.",
+                        why=error,
+                    )
                 )
-                self.app.notify(f"Diagnosis failed: {escape(error)}", severity="error")
+                self.app.notify(
+                    self.app.outside(f"Diagnosis failed: {error}"), markup=False, severity="error"
+                )
         elif event.worker.group == "fix" and event.state == WorkerState.SUCCESS:
             self.run_diagnosis()
         else:
@@ -146,17 +155,25 @@ class DiagnosticScreen(Screen[None]):
         errors = sum(1 for f in report.findings if f.severity == "error")
         warnings = sum(1 for f in report.findings if f.severity == "warning")
         if report.session_error:
-            head = f"[$error]✗ session failed:[/] {self._t(report.session_error)}"
+            head = self._m("[$error]✗ session failed:[/] $why", why=report.session_error)
         else:
             exposed = sum(1 for t in report.tools if t.exposed)
-            head = f"[$success]✓ session ok[/]  {exposed} tools exposed of {len(report.tools)}"
-        verdict = (
+            head = Content.from_markup(
+                f"[$success]✓ session ok[/]  {exposed} tools exposed of {len(report.tools)}"
+            )
+        verdict = Content.from_markup(
             f"[$error]{errors} error(s)[/], [$warning]{warnings} warning(s)[/]"
             if report.findings
             else "[$success]no findings[/]"
         )
         self.query_one("#diag-status", Static).update(
-            f"[b]{escape(report.name)}[/b]   {head}   {verdict}  [dim](press 1–8 for tabs)[/]"
+            Content.assemble(
+                self._m("[b]$name[/b]   ", name=report.name),
+                head,
+                "   ",
+                verdict,
+                Content.from_markup("  [dim](press 1–8 for tabs)[/]"),
+            )
         )
         self.query_one("#overview-body", Facts).show(self._scrubbed(report.overview))
         self.query_one("#auth-body", Facts).show(
@@ -177,12 +194,15 @@ class DiagnosticScreen(Screen[None]):
             table = self.query_one(f"#{key}-table", DataTable)
             table.clear()
             for i, item in enumerate(items):
-                table.add_row(item.name, item.detail, item.description, key=str(i))
+                table.add_row(
+                    *(self._plain(v) for v in (item.name, item.detail, item.description)),
+                    key=str(i),
+                )
             empty = self.query_one(f"#{key}-empty", Static)
             empty.display = not items
             why = report.session_error
             empty.update(
-                f"[dim]No {key}: {self._t(why)}[/]"
+                self._m("[dim]No $kind: $why[/]", kind=key, why=why)
                 if why
                 else f"[dim]The server lists no {key}.[/]"
             )
@@ -202,7 +222,11 @@ class DiagnosticScreen(Screen[None]):
             self._on_tools(report.name, report.tool_count)
 
     def _scrubbed(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        return [(k, self.app.scrub(v)) for k, v in pairs]
+        return [(k, self.app.outside(v)) for k, v in pairs]
+
+    def _plain(self, value: object) -> Text:
+        # DataTable parses a str cell as markup: outside text goes in as Text.
+        return plain(value, self.app.scrub)
 
     def _fill_tools(self, report: ReportView) -> None:
         table = self.query_one("#tools-table", DataTable)
@@ -211,9 +235,11 @@ class DiagnosticScreen(Screen[None]):
             exposed = (
                 themed(self.app, "exposed", "success")
                 if tool.exposed
-                else themed(self.app, f"hidden ({tool.hidden_by or 'filter'})", "warning")
+                else themed(
+                    self.app, self.app.outside(f"hidden ({tool.hidden_by or 'filter'})"), "warning"
+                )
             )
-            table.add_row(tool.name, exposed, key=str(i))
+            table.add_row(self._plain(tool.name), exposed, key=str(i))
         self._show_tool(0)
 
     def _show_tool(self, index: int) -> None:
@@ -222,15 +248,17 @@ class DiagnosticScreen(Screen[None]):
         if not tools:
             why = self.report.session_error if self.report and self.report.session_error else None
             box.update(
-                f"[dim]No tools: {self._t(why)}[/]" if why else "[dim]The server lists no tools.[/]"
+                self._m("[dim]No tools: $why[/]", why=why)
+                if why
+                else "[dim]The server lists no tools.[/]"
             )
             return
         tool = tools[min(index, len(tools) - 1)]
         # The server's key order (type, properties, required) reads better than sorted keys.
         schema = (
-            escape(json.dumps(tool.input_schema, indent=2, ensure_ascii=False))
+            json.dumps(tool.input_schema, indent=2, ensure_ascii=False)
             if tool.input_schema
-            else "[dim]none given[/]"
+            else None
         )
         state = (
             "exposed to the client"
@@ -238,9 +266,16 @@ class DiagnosticScreen(Screen[None]):
             else f"hidden by {tool.hidden_by or 'the tool filters'}"
         )
         box.update(
-            f"[b]{escape(tool.name)}[/b]  [dim]{state} · Enter calls it[/]\n\n"
-            f"{escape(tool.description) or '[dim]no description[/]'}\n\n"
-            f"[b]Input schema[/b]\n{schema}"
+            self._m(
+                "[b]$name[/b]  [dim]$state · Enter calls it[/]\n\n"
+                + ("$description" if tool.description else "[dim]no description[/]")
+                + "\n\n[b]Input schema[/b]\n"
+                + ("$schema" if schema else "[dim]none given[/]"),
+                name=tool.name,
+                state=state,
+                description=tool.description or "",
+                schema=schema or "",
+            )
         )
 
     def _fill_findings(self, findings: list[FindingView]) -> None:
@@ -250,12 +285,12 @@ class DiagnosticScreen(Screen[None]):
             glyph, var = SEVERITY_LOOK.get(finding.severity, ("·", "foreground"))
             fix = "Enter: apply" if finding.edit else ("see detail" if finding.fix else "")
             # The whole message is in the detail beside; here it leaves room for the Fix column.
-            message = self.app.scrub(finding.message)
+            message = self.app.outside(finding.message)
             if len(message) > FINDING_WIDTH:
                 message = message[: FINDING_WIDTH - 1] + "…"
             table.add_row(
                 themed(self.app, f"{glyph} {finding.severity}", var),
-                message,
+                Text(message),
                 fix,
                 key=str(i),
             )
@@ -269,16 +304,22 @@ class DiagnosticScreen(Screen[None]):
             return
         f = findings[min(index, len(findings) - 1)]
         glyph, var = SEVERITY_LOOK.get(f.severity, ("·", "foreground"))
-        text = f"[${var}][b]{glyph} {escape(f.severity)}[/b][/]  {self._t(f.message)}\n\n"
+        template = f"[${var}][b]{glyph} $severity[/b][/]  $message\n\n"
         if f.fix:
-            text += f"[b]Fix[/b]  {self._t(f.fix)}\n\n"
+            template += "[b]Fix[/b]  $fix\n\n"
         if f.edit or f.edit_text:
-            text += (
-                f"[b]Config change[/b]\n{self._t(f.edit_text or describe_edit(f.edit or {}))}\n\n"
-            )
+            template += "[b]Config change[/b]\n$change\n\n"
         if f.edit:
-            text += "Press [b]Enter[/b] to apply it (you will be asked first)."
-        box.update(text)
+            template += "Press [b]Enter[/b] to apply it (you will be asked first)."
+        box.update(
+            self._m(
+                template,
+                severity=f.severity,
+                message=f.message,
+                fix=f.fix or "",
+                change=f.edit_text or describe_edit(f.edit or {}),
+            )
+        )
 
     # -- events --------------------------------------------------------------------------
 
@@ -327,8 +368,10 @@ class DiagnosticScreen(Screen[None]):
         self.app.push_screen(
             ConfirmScreen(
                 "Apply this fix?",
-                f"{self._t(finding.edit_text or describe_edit(edit))}\n\n"
-                "Comments and other entries are kept.",
+                self._m(
+                    "$change\n\nComments and other entries are kept.",
+                    change=finding.edit_text or describe_edit(edit),
+                ),
             ),
             answered,
         )
@@ -336,7 +379,7 @@ class DiagnosticScreen(Screen[None]):
     @work(group="fix", exit_on_error=False)
     async def apply_fix(self, edit: dict[str, object]) -> None:
         said = await self.app.services.apply_fix(self.loaded, self.server_name, dict(edit))
-        self.app.notify(f"Applied: {self._t(said)}. Checking again…")
+        self.app.notify(self.app.outside(f"Applied: {said}. Checking again…"), markup=False)
         self.loaded = await self.app.services.load_config()
 
     def action_tab(self, key: str) -> None:

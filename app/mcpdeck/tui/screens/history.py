@@ -9,11 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from mcpdeck.tui.history import CallHistory, CallRequest
+from mcpdeck.tui.safe_text import plain
 from mcpdeck.tui.widgets.look import themed
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ class HistoryScreen(ModalScreen[CallRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="history-box", classes="dialog"):
             yield Static(
-                f"Calls to [b]{escape(self.server)}[/b] in this session", classes="dialog-title"
+                self.app.markup("Calls to [b]$server[/b] in this session", server=self.server),
+                classes="dialog-title",
             )
             yield DataTable(id="history-table", cursor_type="row")
             yield Static("", id="history-empty")
@@ -76,8 +77,8 @@ class HistoryScreen(ModalScreen[CallRequest | None]):
             words, var = _OUTCOME.get(result.outcome, (result.outcome, "foreground"))
             ms = f"{result.elapsed_ms:.0f} ms" if result.elapsed_ms is not None else ""
             table.add_row(
-                f"{request.kind} {self.app.scrub(request.target)}",
-                self.app.scrub(args),
+                plain(f"{request.kind} {request.target}", self.app.scrub),
+                plain(args, self.app.scrub),
                 themed(self.app, words, var),
                 ms,
                 key=str(i),

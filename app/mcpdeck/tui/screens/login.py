@@ -10,7 +10,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
@@ -53,7 +52,10 @@ class LoginScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box", classes="dialog"):
-            yield Static(f"Log in to [b]{escape(self.server_name)}[/b]", classes="dialog-title")
+            yield Static(
+                self.app.markup("Log in to [b]$name[/b]", name=self.server_name),
+                classes="dialog-title",
+            )
             yield Timeline(self.app.scrub, id="timeline")
             yield Static("", id="login-url")
             yield Static("", id="login-countdown")
@@ -91,8 +93,9 @@ class LoginScreen(ModalScreen[str]):
                 self.url = url
                 box = self.query_one("#login-url", Static)
                 box.update(
-                    "[b]Open this URL if no browser appeared:[/b]\n"
-                    f"[$accent]{escape(self.app.scrub(url))}[/]"
+                    self.app.markup(
+                        "[b]Open this URL if no browser appeared:[/b]\n[$accent]$url[/]", url=url
+                    )
                 )
                 box.display = True
         if event.step == "waiting" and event.status == "start":
@@ -122,19 +125,27 @@ class LoginScreen(ModalScreen[str]):
             outcome = event.worker.result
             self.result = "ok"
             where = f" in {outcome.store}" if outcome and outcome.store else ""
-            result.update(f"[$success][b]✓ Logged in.[/b][/] Credentials stored{escape(where)}.")
-            self.app.notify(f"Logged in to {escape(self.server_name)}.")
+            result.update(
+                self.app.markup(
+                    "[$success][b]✓ Logged in.[/b][/] Credentials stored$where.", where=where
+                )
+            )
+            self.app.notify(self.app.outside(f"Logged in to {self.server_name}."), markup=False)
             self.dismiss("ok")
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             self.result = one_line(error) if error else "login failed"
             result.update(
-                f"[$error][b]✗ Login failed:[/b][/] {escape(self.app.scrub(self.result))}\n"
-                "Nothing was stored. Fix the cause above, then press [b]l[/b] to try again."
+                self.app.markup(
+                    "[$error][b]✗ Login failed:[/b][/] $why\n"
+                    "Nothing was stored. Fix the cause above, then press [b]l[/b] to try again.",
+                    why=self.result,
+                )
             )
             keys.update("[b]Escape[/b] close")
             self.app.notify(
-                f"Login to {escape(self.server_name)} failed: {escape(self.result)}",
+                self.app.outside(f"Login to {self.server_name} failed: {self.result}"),
+                markup=False,
                 severity="error",
             )
         elif event.state == WorkerState.CANCELLED:
@@ -163,5 +174,8 @@ class LoginScreen(ModalScreen[str]):
             with contextlib.suppress(WorkerCancelled, WorkerFailed, asyncio.CancelledError):
                 await worker.wait()
         self.result = "cancelled"
-        self.app.notify(f"Login to {escape(self.server_name)} cancelled; nothing was stored.")
+        self.app.notify(
+            self.app.outside(f"Login to {self.server_name} cancelled; nothing was stored."),
+            markup=False,
+        )
         self.dismiss("cancelled")

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
@@ -136,7 +136,9 @@ class MainScreen(Screen[None]):
 
     def _show_table(self) -> None:
         self.table.show_rows(self._visible_rows(), self._now(), all_names=list(self.rows))
-        self.query_one("#servers-header", Static).update(escape(" " + self.table.header_text()))
+        self.query_one("#servers-header", Static).update(
+            self.app.markup("$header", header=" " + self.table.header_text())
+        )
 
     def _render_banner(self) -> None:
         banner = self.query_one("#banner", Static)
@@ -151,14 +153,16 @@ class MainScreen(Screen[None]):
             + (" — the valid servers are still listed" if self.rows else "")
             + " — the list reloads when the file is saved"
         )
-        lines = [f"[b]{head}[/b]"]
+        lines = [self.app.markup("[b]$head[/b]", head=head)]
         for problem in problems[:MAX_BANNER_LINES]:
-            lines.append(f"  {self.app.shown(problem.one_line())}")
+            lines.append(self.app.markup("  $problem", problem=problem.one_line()))
         if len(problems) > MAX_BANNER_LINES:
             lines.append(
-                f"  … and {len(problems) - MAX_BANNER_LINES} more: run `mcpdeck doctor` to see all"
+                Content(
+                    f"  … and {len(problems) - MAX_BANNER_LINES} more: run `mcpdeck doctor` to see all"
+                )
             )
-        banner.update("\n".join(lines))
+        banner.update(Content("\n").join(lines))
         banner.set_class(bool(errors), "-error")
         banner.display = True
 
@@ -181,15 +185,17 @@ class MainScreen(Screen[None]):
             body.display = False
             return
         if not self.rows:
-            user = self.app.shown(str(self.loaded.user_file))
-            project = self.app.shown(str(self.loaded.project_file()))
             empty.update(
-                "[b]No MCP servers configured yet.[/b]\n\n"
-                f"mcpdeck reads the servers Codex uses from [b]{user}[/b]\n"
-                f"and from the project's [b]{project}[/b].\n\n"
-                "  • press [b]a[/b] to add a server (a URL for a remote server, or a command)\n"
-                "  • or quit and run [b]mcpdeck demo[/b] to try every feature on a local demo world\n"
-                "  • [b]?[/b] lists every key"
+                self.app.markup(
+                    "[b]No MCP servers configured yet.[/b]\n\n"
+                    "mcpdeck reads the servers Codex uses from [b]$user[/b]\n"
+                    "and from the project's [b]$project[/b].\n\n"
+                    "  • press [b]a[/b] to add a server (a URL for a remote server, or a command)\n"
+                    "  • or quit and run [b]mcpdeck demo[/b] to try every feature on a local demo world\n"
+                    "  • [b]?[/b] lists every key",
+                    user=str(self.loaded.user_file),
+                    project=str(self.loaded.project_file()),
+                )
             )
             empty.display = True
             body.display = False
@@ -281,18 +287,25 @@ class MainScreen(Screen[None]):
             self._refresh_blocked.add(name)
             if outcome.rejected:
                 # The status detail says it ("refresh token rejected; log in again").
-                text = f"{escape(name)}: the refresh token was rejected; press l to log in again."
+                text = f"{name}: the refresh token was rejected; press l to log in again."
             else:
                 self.last_errors[name] = outcome.error
-                text = (
-                    f"{escape(name)}: background token refresh failed: "
-                    f"{self.app.shown(outcome.error)} (press r to try again)"
-                )
-            self.app.notify(text, title="Token refresh", severity="warning", timeout=8)
+                text = f"{name}: background token refresh failed: {outcome.error} (press r to try again)"
+            self.app.notify(
+                self.app.outside(text),
+                markup=False,
+                title="Token refresh",
+                severity="warning",
+                timeout=8,
+            )
         elif outcome.refreshed:
             self._refreshed_at[name] = self._now()
             self.last_errors.pop(name, None)
-            self.app.notify(f"{escape(name)}: token refreshed in the background.", timeout=3)
+            self.app.notify(
+                self.app.outside(f"{name}: token refreshed in the background."),
+                markup=False,
+                timeout=3,
+            )
         self._render_panel()
 
     def _refresh_finished(self, name: str) -> None:
@@ -557,9 +570,10 @@ class MainScreen(Screen[None]):
         from mcpdeck.tui.screens.confirm import ConfirmScreen
 
         name = server.name
-        body = (
-            f"Delete the stored OAuth credentials of [b]{escape(name)}[/b] from every store?\n"
-            "The configuration file is not changed."
+        body = self.app.markup(
+            "Delete the stored OAuth credentials of [b]$name[/b] from every store?\n"
+            "The configuration file is not changed.",
+            name=name,
         )
 
         def answered(yes: bool | None) -> None:
@@ -573,9 +587,10 @@ class MainScreen(Screen[None]):
         assert self.loaded is not None
         removed = await self.app.services.logout(self.loaded, name)
         if removed:
-            self.app.notify(f"Logged out of {escape(name)}: removed from {', '.join(removed)}.")
+            said = f"Logged out of {name}: removed from {', '.join(removed)}."
         else:
-            self.app.notify(f"{escape(name)}: nothing was stored; nothing to remove.")
+            said = f"{name}: nothing was stored; nothing to remove."
+        self.app.notify(self.app.outside(said), markup=False)
         self.action_reprobe_named(name)
 
     def action_add(self) -> None:
@@ -593,7 +608,7 @@ class MainScreen(Screen[None]):
     async def add_server(self, name: str, table: dict[str, Any], project: bool) -> None:
         assert self.loaded is not None
         file = await self.app.services.add_server(self.loaded, name, table, project=project)
-        self.app.notify(f"Added {escape(name)} to {self.app.shown(str(file))}.")
+        self.app.notify(self.app.outside(f"Added {name} to {file}."), markup=False)
         await self._reload_now()
         self._select(name)
 
@@ -604,11 +619,12 @@ class MainScreen(Screen[None]):
         from mcpdeck.tui.screens.confirm import ConfirmScreen
 
         name = server.name
-        where = self.app.shown(str(server.source.file)) if server.source else "the config"
-        body = (
-            f"Remove [b]{escape(name)}[/b] from {where}?\n"
+        body = self.app.markup(
+            "Remove [b]$name[/b] from $where?\n"
             "Comments and every other entry stay as they are. Stored credentials are kept "
-            "(log out first to delete them)."
+            "(log out first to delete them).",
+            name=name,
+            where=str(server.source.file) if server.source else "the config",
         )
 
         def answered(yes: bool | None) -> None:
@@ -621,7 +637,7 @@ class MainScreen(Screen[None]):
     async def remove_server(self, name: str) -> None:
         assert self.loaded is not None
         file = await self.app.services.remove_server(self.loaded, name)
-        self.app.notify(f"Removed {escape(name)} from {self.app.shown(str(file))}.")
+        self.app.notify(self.app.outside(f"Removed {name} from {file}."), markup=False)
         await self._reload_now()
 
     def action_toggle_enabled(self) -> None:
@@ -635,7 +651,7 @@ class MainScreen(Screen[None]):
         assert self.loaded is not None
         file = await self.app.services.set_enabled(self.loaded, name, enabled)
         word = "Enabled" if enabled else "Disabled"
-        self.app.notify(f"{word} {escape(name)} in {self.app.shown(str(file))}.")
+        self.app.notify(self.app.outside(f"{word} {name} in {file}."), markup=False)
         await self._reload_now()
         self._select(name)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.markup import escape
 from textual.widgets import Static
 
 from mcpdeck.tui.messages import FlowEventArrived
@@ -30,7 +29,11 @@ class StepUpLoginScreen(LoginScreen):
         super().on_mount()
         wanted = " ".join(self.step.union)
         self.query_one(".dialog-title", Static).update(
-            f"Step up [b]{escape(self.server_name)}[/b]: log in for [b]{self.app.shown(wanted)}[/b]"
+            self.app.markup(
+                "Step up [b]$server[/b]: log in for [b]$wanted[/b]",
+                server=self.server_name,
+                wanted=wanted,
+            )
         )
 
     @work(exclusive=True, group="login", exit_on_error=False)

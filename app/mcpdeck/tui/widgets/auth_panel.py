@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.containers import VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.widgets import Static
 
 from mcpdeck.config.model import ServerConfig
@@ -22,6 +22,7 @@ from mcpdeck.tui.format import (
     transport_word,
 )
 from mcpdeck.tui.model import Probe
+from mcpdeck.tui.safe_text import markup
 
 
 @dataclass
@@ -49,7 +50,7 @@ class AuthPanel(VerticalScroll):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._scrub = scrub
         self._facts: PanelFacts | None = None
-        self._shown: str | None = None
+        self._shown: Content | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="auth-body")
@@ -59,15 +60,19 @@ class AuthPanel(VerticalScroll):
         self.tick(now)
 
     def tick(self, now: float) -> None:
-        markup = self._markup(now) if self._facts else "[dim]No server selected.[/]"
-        if markup != self._shown:  # the countdown ticks every second; most seconds change nothing
-            self._shown = markup
-            self.query_one("#auth-body", Static).update(markup)
+        content = (
+            self._content(now)
+            if self._facts
+            else Content.from_markup("[dim]No server selected.[/]")
+        )
+        if content != self._shown:  # the countdown ticks every second; most seconds change nothing
+            self._shown = content
+            self.query_one("#auth-body", Static).update(content)
 
-    def _t(self, text: str) -> str:
-        return escape(self._scrub(text))
+    def _m(self, template: str, /, **values: object) -> Content:
+        return markup(template, self._scrub, **values)
 
-    def _markup(self, now: float) -> str:
+    def _content(self, now: float) -> Content:
         f = self._facts
         assert f is not None
         s = f.server
@@ -75,50 +80,61 @@ class AuthPanel(VerticalScroll):
         key = status_key(s, p, f.checking)
         glyph, word, var = STATUS_LOOK[key]
         badge, badge_var = source_badge(s)
-        lines = [f"[b]{self._t(s.name)}[/b]  [${badge_var}]{badge}[/]"]
-        lines.append(f"[${var}]{glyph} {word}[/]")
+        m = self._m
+        lines = [m(f"[b]$name[/b]  [${badge_var}]{badge}[/]", name=s.name)]
+        lines.append(Content.from_markup(f"[${var}]{glyph} {word}[/]"))
         if p is not None and p.detail:
-            lines.append(self._t(_tui_words(p.detail, s.name)))
+            lines.append(m("$detail", detail=_tui_words(p.detail, s.name)))
         elif key == "checking":
-            lines.append("  [dim]asking the server…[/]")
-        lines.append("")
+            lines.append(Content.from_markup("  [dim]asking the server…[/]"))
+        lines.append(Content(""))
 
-        def row(label: str, value: str) -> None:
-            lines.append(f"[b]{label:<12}[/b]{value}")
+        def row(label: str, value: str, /, **values: object) -> None:
+            # ``value`` is mcpdeck's markup; outside text only through ``values``.
+            lines.append(
+                Content.assemble(Content.styled(f"{label:<12}", "bold"), m(value, **values))
+            )
 
-        row("Transport", f"{transport_word(s)}  {self._t(endpoint(s))}")
+        row("Transport", "$kind  $endpoint", kind=transport_word(s), endpoint=endpoint(s))
         if s.source is not None:
-            row("Defined in", self._t(str(s.source.file)))
+            row("Defined in", "$file", file=str(s.source.file))
         if s.disabled_reason:
-            row("Not active", f"[$warning]{self._t(s.disabled_reason)}[/]")
+            row("Not active", "[$warning]$reason[/]", reason=s.disabled_reason)
         if s.transport == "streamable_http":
             self._oauth_rows(row, f, now)
         if s.bearer_token_env_var:
             state = "[$success]set[/]" if f.bearer_set else "[$error]not set[/]"
-            row("Bearer env", f"{self._t(s.bearer_token_env_var)} {state}")
+            row("Bearer env", f"$var {state}", var=s.bearer_token_env_var)
         if f.last_error and not (p is not None and p.failed and f.last_error == p.detail):
-            lines.append("")
-            lines.append(f"[$error][b]Last error[/b][/]  {self._t(f.last_error)}")
+            lines.append(Content(""))
+            lines.append(m("[$error][b]Last error[/b][/]  $why", why=f.last_error))
         if p is not None and p.checked_at is not None:
-            lines.append("")
-            lines.append(f"[dim]checked {ago(max(now - p.checked_at, 0))}[/]")
-        return "\n".join(lines)
+            lines.append(Content(""))
+            lines.append(Content.from_markup(f"[dim]checked {ago(max(now - p.checked_at, 0))}[/]"))
+        return Content("\n").join(lines)
 
     def _oauth_rows(
         self,
-        row: Callable[[str, str], None],
+        row: Callable[..., None],
         f: PanelFacts,
         now: float,
     ) -> None:
         s, p = f.server, f.probe
         requested = (p.requested_scopes if p and p.requested_scopes else None) or s.scopes or []
         granted = p.granted_scopes if p else []
-        row("Store", self._t(p.store) if p and p.store else "[dim]nothing stored[/]")
-        row("Scopes", f"requested {self._t(' '.join(requested)) or '[dim](server default)[/]'}")
+        if p and p.store:
+            row("Store", "$store", store=p.store)
+        else:
+            row("Store", "[dim]nothing stored[/]")
+        if requested:
+            row("Scopes", "requested $scopes", scopes=" ".join(requested))
+        else:
+            row("Scopes", "requested [dim](server default)[/]")
         if p is not None and p.store:
             missing = [x for x in requested if x not in granted]
-            note = f"  [$warning](not granted: {self._t(' '.join(missing))})[/]" if missing else ""
-            row("", f"granted   {self._t(' '.join(granted)) or '[dim](none listed)[/]'}{note}")
+            note = "  [$warning](not granted: $missing)[/]" if missing else ""
+            have = "$granted" if granted else "[dim](none listed)[/]"
+            row("", f"granted   {have}{note}", granted=" ".join(granted), missing=" ".join(missing))
         if p is not None and p.expires_at is not None:
             left = p.expires_at - now
             when = clock_time(p.expires_at)
@@ -134,10 +150,10 @@ class AuthPanel(VerticalScroll):
         elif f.refreshed_at is not None and p is not None and p.auth_status == "authenticated":
             row("Refreshed", f"{clock_time(f.refreshed_at)}  [dim]in the background[/]")
         if p is not None and p.issuer:
-            row("Issuer", self._t(p.issuer))
+            row("Issuer", "$issuer", issuer=p.issuer)
         # The store knows when the tokens were issued, even for a login made elsewhere.
         if p is not None and p.obtained_at is not None:
             obtained = p.obtained_at
             row("Last login", f"{clock_time(obtained)} ({ago(max(now - obtained, 0))})")
         if s.oauth_resource:
-            row("Resource", self._t(s.oauth_resource))
+            row("Resource", "$resource", resource=s.oauth_resource)

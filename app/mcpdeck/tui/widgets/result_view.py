@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual.containers import VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.widgets import Markdown, Static
 
 from mcpdeck.session.results import CallResult, ContentItem
+from mcpdeck.tui.safe_text import markup, outside
 
 Scrub = Callable[[str], str]
 
@@ -73,12 +74,13 @@ class ResultView(VerticalScroll):
         self.result: CallResult | None = None
         self.raw = False
 
-    def _t(self, text: str) -> str:
-        return escape(self.scrub(text))
+    def _m(self, template: str, /, **values: object) -> Content:
+        """mcpdeck's markup with server text in its ``$variables`` (never parsed)."""
+        return markup(template, self.scrub, **values)
 
     def _plain(self, text: str, classes: str) -> Static:
         """Server text as it came (scrubbed): never parsed as markup."""
-        return Static(self.scrub(text), markup=False, classes=classes)
+        return Static(outside(text, self.scrub), markup=False, classes=classes)
 
     def show(self, result: CallResult | None, *, raw: bool | None = None) -> None:
         self.result = result
@@ -109,17 +111,21 @@ class ResultView(VerticalScroll):
                 step = r.step_up
                 out.append(
                     Static(
-                        f"Scopes held:     {self._t(' '.join(step.held) or 'none')}\n"
-                        f"Scopes required: {self._t(' '.join(step.required) or 'unspecified')}\n"
-                        f"Missing:         [b]{self._t(' '.join(step.missing) or '—')}[/b]\n"
-                        f"[dim]Challenge: {self._t(step.challenge)}[/]",
+                        self._m(
+                            "Scopes held:     $held\nScopes required: $required\n"
+                            "Missing:         [b]$missing[/b]\n[dim]Challenge: $challenge[/]",
+                            held=" ".join(step.held) or "none",
+                            required=" ".join(step.required) or "unspecified",
+                            missing=" ".join(step.missing) or "—",
+                            challenge=step.challenge,
+                        ),
                         classes="item-body",
                     )
                 )
             if r.fix:
-                out.append(Static(f"Fix: {self._t(r.fix)}", classes="item-body"))
+                out.append(Static(self._m("Fix: $fix", fix=r.fix), classes="item-body"))
         if r.description:
-            out.append(Static(f"[dim]{self._t(r.description)}[/]"))
+            out.append(Static(self._m("[dim]$text[/]", text=r.description)))
         for index, item in enumerate(r.items):
             role = r.roles[index] if index < len(r.roles) else None
             out.extend(self._item(item, role, error=r.outcome == "tool_error"))
@@ -131,7 +137,7 @@ class ResultView(VerticalScroll):
                     Static("[$success]✓ matches the tool's outputSchema[/]", classes="item-body")
                 )
             elif check:
-                out.append(Static(f"! {self._t(check)}", classes="problem"))
+                out.append(Static(self._m("! $text", text=check), classes="problem"))
             if _same_as_a_json_item(r):
                 out.append(
                     Static("[dim]the same value as the JSON text above[/]", classes="item-body")
@@ -140,12 +146,15 @@ class ResultView(VerticalScroll):
                 text = json.dumps(r.structured, indent=2, ensure_ascii=False)
                 out.append(self._plain(text, "item-json"))
         elif r.output_check and r.output_check != "valid":
-            out.append(Static(f"! {self._t(r.output_check)}", classes="problem"))
+            out.append(Static(self._m("! $text", text=r.output_check), classes="problem"))
         if r.progress:
             last = r.progress[-1]
             out.append(
                 Static(
-                    f"[dim]{len(r.progress)} progress update(s), last: {self._t(last.words())}[/]"
+                    self._m(
+                        f"[dim]{len(r.progress)} progress update(s), last: $text[/]",
+                        text=last.words(),
+                    )
                 )
             )
         if r.items or r.has_structured or r.step_up:
@@ -157,27 +166,32 @@ class ResultView(VerticalScroll):
         body_class = "error-body" if error else "item-body"
         out: list[Any] = []
         if item.kind in ("text", "markdown", "json"):
-            where = f" {self._t(item.uri)}" if item.uri else ""
+            where = f" {item.uri}" if item.uri else ""
             title = {"text": "text", "markdown": "Markdown", "json": "JSON"}[item.kind]
             if item.name:
                 title = f"{item.name} ({title})"
-            out.append(Static(f"{escape(who)}{title}{where}", classes="item-title"))
+            out.append(Static(self._m("$line", line=f"{who}{title}{where}"), classes="item-title"))
             if item.kind == "markdown" and not error:
-                out.append(Markdown(self.scrub(item.text)))
+                out.append(Markdown(outside(item.text, self.scrub)))
             else:
                 out.append(
                     self._plain(item.text, "item-json" if item.kind == "json" else body_class)
                 )
         elif item.kind in ("image", "audio") or (item.kind == "resource" and item.data):
             icon = {"image": "🖼", "audio": "♪"}.get(item.kind, "📄")
-            where = f"  {self._t(item.uri)}" if item.uri else ""
+            where = f"  {item.uri}" if item.uri else ""
             out.append(
-                Static(f"{escape(who)}{icon} {self._t(item.text)}{where}", classes="item-title")
+                Static(
+                    self._m("$line", line=f"{who}{icon} {item.text}{where}"), classes="item-title"
+                )
             )
             out.append(Static("[dim]F4 saves it to a file.[/]", classes="item-body"))
         elif item.kind == "resource":
             out.append(
-                Static(f"{escape(who)}📄 resource {self._t(item.uri or '')}", classes="item-title")
+                Static(
+                    self._m("$line", line=f"{who}📄 resource {item.uri or ''}"),
+                    classes="item-title",
+                )
             )
             out.append(self._plain(item.text, body_class))
         elif item.kind == "resource_link":
@@ -185,17 +199,17 @@ class ResultView(VerticalScroll):
             mime = f"  ({item.mime_type})" if item.mime_type else ""
             out.append(
                 Static(
-                    f"{escape(who)}→ link {self._t(name)}{self._t(item.uri or '')}{self._t(mime)}",
+                    self._m("$line", line=f"{who}→ link {name}{item.uri or ''}{mime}"),
                     classes="item-title",
                 )
             )
             if item.text:
                 out.append(self._plain(item.text, "item-body"))
         else:
-            out.append(Static(f"{escape(who)}? unknown content", classes="item-title"))
+            out.append(Static(self._m("$who? unknown content", who=who), classes="item-title"))
             out.append(self._plain(item.text, "item-json"))
         if item.problem and item.kind != "unknown":
-            out.append(Static(f"! {self._t(item.problem)}", classes="problem"))
+            out.append(Static(self._m("! $text", text=item.problem), classes="problem"))
         return out
 
     # -- the raw view ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from mcpdeck.config.model import ServerConfig
 from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, time_left, transport_word
 from mcpdeck.tui.model import Probe
+from mcpdeck.tui.safe_text import outside
 from mcpdeck.tui.widgets.look import theme_color
 
 # (key, label, width)
@@ -186,7 +187,7 @@ class ServerTable(ScrollView, can_focus=True):
         glyph, word, var = STATUS_LOOK[key]
         expires, expires_var = self._expires(row, now)
         return [
-            (s.name, None, True),
+            (outside(s.name), None, True),  # a name from another repo reaches the terminal
             (transport_word(s), None, False),
             (badge, badge_var, False),
             ("yes", "success", False) if s.enabled else ("no", "warning", False),

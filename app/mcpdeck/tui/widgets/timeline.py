@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.app import App
 from textual.widgets import Static
 
+from mcpdeck.tui.safe_text import plain
 from mcpdeck.tui.widgets.look import themed
 
 STEP_WORDS = {
@@ -58,10 +59,12 @@ def trace_table(app: App[Any], rows: Sequence[TraceRow], scrub: Callable[[str], 
     grid.add_column(overflow="fold")
     for row in rows:
         glyph, variable = STATUS_GLYPHS.get(row.status, ("·", "foreground"))
-        summary = Text(scrub(row.summary))
+        summary = plain(row.summary, scrub)
         if row.elapsed_ms is not None and " ms" not in row.summary:
             summary.append(scrub(f" {row.elapsed_ms:.0f} ms"), style="dim")
-        grid.add_row(themed(app, glyph, variable), STEP_WORDS.get(row.step, row.step), summary)
+        grid.add_row(
+            themed(app, glyph, variable), plain(STEP_WORDS.get(row.step, row.step)), summary
+        )
     return grid
 
 

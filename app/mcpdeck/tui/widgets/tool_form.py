@@ -11,11 +11,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from mcpdeck.session.schema_form import FormField, FormModel, collect_arguments
+from mcpdeck.tui.safe_text import markup, outside
 
 _KIND_WORDS = {
     "string": "text",
@@ -74,13 +74,17 @@ class ToolForm(VerticalScroll):
         model = self.model
         if model.schema_problem:
             yield Static(
-                f"! The tool's input schema is not valid JSON Schema: {escape(model.schema_problem)}."
-                " Arguments are sent without validation.",
+                markup(
+                    "! The tool's input schema is not valid JSON Schema: $problem."
+                    " Arguments are sent without validation.",
+                    problem=model.schema_problem,
+                ),
                 id="form-problem",
             )
         if model.raw_only:
             yield Static(
-                f"The arguments are edited as JSON ({escape(model.raw_only)}).", id="form-note"
+                markup("The arguments are edited as JSON ($why).", why=model.raw_only),
+                id="form-note",
             )
         elif not model.fields:
             yield Static("This takes no arguments.", id="form-note")
@@ -106,9 +110,9 @@ class ToolForm(VerticalScroll):
     def _compose_field(self, item: FormField) -> ComposeResult:
         if item.kind == "object":
             mark = " [$error]*[/]" if item.required else ""
-            yield Static(f"{escape(item.label)}{mark}", classes="group-title")
+            yield Static(markup(f"$label{mark}", label=item.label), classes="group-title")
             if item.description:
-                yield Static(item.description, markup=False, classes="field-help")
+                yield Static(outside(item.description), markup=False, classes="field-help")
             with Vertical(classes="group"):
                 for child in item.fields:
                     yield from self._compose_field(child)
@@ -116,13 +120,17 @@ class ToolForm(VerticalScroll):
         mark = " [$error]*[/]" if item.required else ""
         nullable = ", or null" if item.nullable else ""
         yield Static(
-            f"[b]{escape(item.label)}[/b]{mark}  [dim]{escape(_hint(item))}{nullable}[/]",
+            markup(
+                f"[b]$label[/b]{mark}  [dim]$hint{nullable}[/]", label=item.label, hint=_hint(item)
+            ),
             classes="field-label",
         )
         wid = field_id(item)
         value = self._initial_value(item)
         if item.kind == "boolean":
-            yield Checkbox(escape(item.title or item.label), value=bool(value), id=wid)
+            yield Checkbox(
+                markup("$label", label=item.title or item.label), value=bool(value), id=wid
+            )
         elif item.kind == "enum":
             options = [(str(c) if isinstance(c, str) else json.dumps(c), c) for c in item.choices]
             yield Select(
@@ -144,7 +152,7 @@ class ToolForm(VerticalScroll):
             placeholder = item.title or _hint(item)
             yield Input(text, placeholder=placeholder, id=wid)
         if item.description:
-            yield Static(item.description, markup=False, classes="field-help")
+            yield Static(outside(item.description), markup=False, classes="field-help")
         yield Static("", id=f"{wid}-error", classes="field-error")
 
     # -- reading -------------------------------------------------------------------------------
@@ -183,7 +191,7 @@ class ToolForm(VerticalScroll):
         for leaf in self.model.leaves():
             box = self.query_one(f"#{field_id(leaf)}-error", Static)
             words = errors.get(leaf.key)
-            box.update(f"✗ {escape(words)}" if words else "")
+            box.update(markup("✗ $words", words=words) if words else "")
             box.set_class(bool(words), "-shown")
         first = next((leaf for leaf in self.model.leaves() if leaf.key in errors), None)
         if first is not None and not self.raw_mode:
