@@ -213,6 +213,12 @@ class ToolForm(VerticalScroll):
 
     def on_mount(self) -> None:
         self.set_class(self.raw_mode, "-raw")
+        # Tests and screenshots turn the blink off so pictures do not depend on timing.
+        blink = bool(getattr(self.app, "cursor_blink", True))
+        for widget in self.query(Input):
+            widget.cursor_blink = blink
+        for area in self.query(TextArea):
+            area.cursor_blink = blink
 
     def focus_first(self) -> None:
         if self.raw_mode:
