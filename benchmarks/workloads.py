@@ -123,6 +123,39 @@ def mixed_config(count: int, *, oauth_url: str) -> str:
     return HEADER + "\n" + "\n".join(server_block(i, oauth_url=oauth_url) for i in range(count))
 
 
+def no_probe_config(count: int, *, url: str) -> str:
+    """``count`` servers neither tool probes: stdio, HTTP with a bearer token env var, disabled.
+
+    Codex probes every enabled HTTP server without a bearer token (an ``Authorization`` header
+    from ``env_http_headers`` does not count), so ``codex mcp list --json`` makes no request
+    here, and neither does ``mcpdeck list --json --offline``: the offline row compares like
+    with like.
+    """
+    blocks = []
+    for i in range(count):
+        name = f"{PRODUCTS[i % len(PRODUCTS)]}-{i:04d}"
+        kind = i % 10
+        lines = [f"[mcp_servers.{name}]"]
+        if kind < 5:
+            command, args = STDIO_COMMANDS[i % len(STDIO_COMMANDS)]
+            lines += [f"command = {_q(command)}", f"args = {_array(args)}"]
+            if kind == 0:
+                lines.append(f'env = {{ LOG_LEVEL = "info", WORKSPACE = {_q(f"/srv/ws{i}")} }}')
+        else:
+            lines.append(f"url = {_q(f'{url}/{name}')}")
+            lines.append(
+                f"bearer_token_env_var = {_q(f'{PRODUCTS[i % len(PRODUCTS)].upper()}_TOKEN')}"
+            )
+            if kind == 6:
+                lines.append('http_headers = { "X-Team" = "platform" }')
+        if kind == 9:
+            lines.append("enabled = false")
+        if i % 3 == 0:
+            lines.append(f"startup_timeout_sec = {5 + i % 25}")
+        blocks.append("\n".join(lines) + "\n")
+    return HEADER + "\n" + "\n".join(blocks)
+
+
 def oauth_servers_config(ports: list[int], *, prefix: str = "remote") -> str:
     """One OAuth-protected HTTP server per port, as a user would add them (scopes on some)."""
     blocks = []

@@ -52,9 +52,9 @@ def _preserve_spaces(svg: Path) -> None:
 
 
 async def _follow(url: str) -> None:
-    import httpx
+    import httpx2
 
-    async with httpx.AsyncClient(follow_redirects=True, trust_env=False, timeout=10) as client:
+    async with httpx2.AsyncClient(follow_redirects=True, trust_env=False, timeout=10) as client:
         await client.get(url)
 
 

@@ -1,5 +1,3 @@
-import sys
+from mcpdeck.cli import entry
 
-from mcpdeck.cli import main
-
-sys.exit(main())
+entry()

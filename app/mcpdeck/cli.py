@@ -277,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
+    # httpcore2 imports trio whenever it is installed (about 50 ms of start-up for every probing
+    # command); the CLI and the TUI run on asyncio only, so trio is never loaded here.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     sys.exit(main())
 
 

@@ -18,13 +18,16 @@ from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.redact import redact
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
+
+    from mcpdeck.oauth.discovery import MetadataCache
 
 AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
 DEFAULT_TIMEOUT_SEC = 5.0
-# 100 servers that each take 200 ms for each of three discovery requests must finish in
-# well under 1.5 s (DESIGN.md budget): one round of 128 fits, while still bounding sockets.
-DEFAULT_CONCURRENCY = 128
+# Servers probed at once (three requests each, in parallel). With 256, status of 1000 servers
+# answering in 200 ms is bound by CPU (about 0.7 ms per request), not by waiting: 128 left
+# eight rounds of waiting. Sockets: up to 3 × 256 (the open-files limit is raised to match).
+DEFAULT_CONCURRENCY = 256
 
 
 class CredentialLookup(Protocol):
@@ -153,7 +156,11 @@ def _lookup_all(
 
 
 async def _probe(
-    server: ServerConfig, http: httpx.AsyncClient, timeout: float, fallback: AuthInfo | None
+    server: ServerConfig,
+    http: httpx2.AsyncClient,
+    timeout: float,
+    fallback: AuthInfo | None,
+    cache: MetadataCache,
 ) -> ServerStatus:
     import asyncio
 
@@ -162,7 +169,7 @@ async def _probe(
     assert server.url is not None
     base = fallback or AuthInfo(detail="")
     try:
-        result = await asyncio.wait_for(probe_server(http, server.url), timeout)
+        result = await asyncio.wait_for(probe_server(http, server.url, cache=cache), timeout)
     except TimeoutError:
         base.detail = _join(base.detail, f"discovery timed out after {timeout:g} s")
         return ServerStatus(server.name, "none", base, probed=True, failed=True)
@@ -236,7 +243,109 @@ def plan_statuses(
     return plan
 
 
-def _in_config_order(loaded: LoadedConfig, statuses: list[ServerStatus]) -> dict[str, ServerStatus]:
+def _probe_outcome(server: ServerConfig, fallback: AuthInfo | None, status: ServerStatus) -> None:
+    if fallback is not None and status.auth_status == "none":
+        # Stored but unusable credentials: the server did use OAuth once.
+        status.auth_status = "oauth_available"
+
+
+def settle_refused(plan: StatusPlan, wait: float = 0.2) -> None:
+    """Decide the servers whose loopback port refuses connections, without an HTTP client.
+
+    Configured local servers that are not running are common; a loopback port nobody listens
+    on answers a connection attempt with a reset at once (microseconds). Knowing that before
+    any HTTP exchange spares `list --json` the imports of asyncio and the HTTP stack (about
+    100 ms of its 130) when every probe would fail that way. The detail is the probe's own.
+    """
+    by_origin: dict[tuple[str, int], list[tuple[ServerConfig, AuthInfo | None]]] = {}
+    rest: list[tuple[ServerConfig, AuthInfo | None]] = []
+    for server, fallback in plan.to_probe:
+        origin = _loopback_origin(server.url or "")
+        if origin is None:
+            rest.append((server, fallback))
+        else:
+            by_origin.setdefault(origin, []).append((server, fallback))
+    if not by_origin:
+        return
+    refused = _refusing(list(by_origin), wait)
+    for origin, servers in by_origin.items():
+        if origin not in refused:
+            rest.extend(servers)
+            continue
+        for server, fallback in servers:
+            info = fallback or AuthInfo(detail="")
+            info.detail = _join(info.detail, f"discovery failed: {server.url}: connection failed")
+            status = ServerStatus(server.name, "none", info, probed=True, failed=True)
+            _probe_outcome(server, fallback, status)
+            plan.decided.append(status)
+    plan.to_probe = [p for p in plan.to_probe if p in rest]
+
+
+def _loopback_origin(url: str) -> tuple[str, int] | None:
+    from urllib.parse import urlsplit
+
+    from mcpdeck.net import is_loopback_host  # loopback is never reached through a proxy
+
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+    host = parts.hostname
+    if port is None or host is None or not is_loopback_host(host):
+        return None
+    return host, port
+
+
+def _refusing(origins: list[tuple[str, int]], wait: float) -> set[tuple[str, int]]:
+    """The origins where every address refused a TCP connection within ``wait`` seconds."""
+    import errno
+    import selectors
+    import socket
+
+    attempts: list[socket.socket] = []
+    pending: dict[tuple[str, int], int] = {}
+    selector = selectors.DefaultSelector()
+    try:
+        for host, port in origins:
+            try:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError:
+                continue
+            for family, kind, proto, _, address in infos:
+                sock = socket.socket(family, kind, proto)
+                sock.setblocking(False)
+                attempts.append(sock)
+                sock.connect_ex(address)
+                pending[(host, port)] = pending.get((host, port), 0) + 1
+                selector.register(sock, selectors.EVENT_WRITE, (sock, (host, port)))
+        refused: dict[tuple[str, int], int] = {}
+        answered: set[tuple[str, int]] = set()
+        deadline = time.monotonic() + wait
+        while selector.get_map() and (left := deadline - time.monotonic()) > 0:
+            for key, _ in selector.select(left):
+                sock, origin = key.data
+                selector.unregister(sock)
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.ECONNREFUSED:
+                    refused[origin] = refused.get(origin, 0) + 1
+                else:  # connected, or another error the real probe will describe
+                    answered.add(origin)
+        return {o for o, n in refused.items() if n == pending[o] and o not in answered}
+    finally:
+        selector.close()
+        for sock in attempts:
+            sock.close()
+
+
+def _plan_and_settle(
+    loaded: LoadedConfig, credentials: CredentialLookup | None, **kwargs: Any
+) -> StatusPlan:
+    plan = plan_statuses(loaded, credentials, **kwargs)
+    settle_refused(plan)
+    return plan
+
+
+def in_config_order(loaded: LoadedConfig, statuses: list[ServerStatus]) -> dict[str, ServerStatus]:
     order = {name: i for i, name in enumerate(loaded.servers)}
     return {s.name: s for s in sorted(statuses, key=lambda s: order.get(s.name, 0))}
 
@@ -249,7 +358,7 @@ def offline_statuses(
 ) -> dict[str, ServerStatus]:
     """``list --offline``: synchronous, no event loop, no HTTP client (start-up budget)."""
     plan = plan_statuses(loaded, credentials, offline=True, environ=environ)
-    return _in_config_order(loaded, plan.decided)
+    return in_config_order(loaded, plan.decided)
 
 
 async def compute_statuses(
@@ -262,7 +371,8 @@ async def compute_statuses(
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[ServerStatus], None] | None = None,
     environ: Mapping[str, str] | None = None,
-    http: httpx.AsyncClient | None = None,
+    http: httpx2.AsyncClient | None = None,
+    plan: StatusPlan | None = None,
 ) -> dict[str, ServerStatus]:
     """Status of every server (or of ``names``), in config order; ``on_result`` sees each early."""
     import asyncio
@@ -274,40 +384,35 @@ async def compute_statuses(
         if on_result is not None:
             on_result(status)
 
-    # The keyring may block on D-Bus: plan in a thread so the caller's loop stays responsive.
-    plan = await asyncio.to_thread(
-        plan_statuses, loaded, credentials, names=names, offline=offline, environ=environ
-    )
+    if plan is None:
+        # The keyring may block on D-Bus: plan in a thread so the caller's loop stays responsive.
+        plan = await asyncio.to_thread(
+            _plan_and_settle, loaded, credentials, names=names, offline=offline, environ=environ
+        )
     for status in plan.decided:
         done(status)
 
     if plan.to_probe:
-        import httpx
+        from mcpdeck.net import ensure_open_files, new_client
+        from mcpdeck.oauth.discovery import MetadataCache
 
-        from mcpdeck.net import ssl_context
-
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        ensure_open_files(3 * min(concurrency, len(plan.to_probe)) + 256)
         gate = asyncio.Semaphore(concurrency)
         own_client = http is None
-        client = http or httpx.AsyncClient(
-            limits=limits,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            verify=ssl_context(),
-        )
+        client = http or new_client(timeout=timeout, environ=environ)
+        cache = MetadataCache(client)
 
         async def one(server: ServerConfig, fallback: AuthInfo | None) -> None:
             async with gate:
-                status = await _probe(server, client, timeout, fallback)
-            if fallback is not None and status.auth_status == "none":
-                # Stored but unusable credentials: the server did use OAuth once.
-                status.auth_status = "oauth_available"
+                status = await _probe(server, client, timeout, fallback, cache)
+            _probe_outcome(server, fallback, status)
             done(status)
 
         try:
             await asyncio.gather(*(one(s, f) for s, f in plan.to_probe))
         finally:
+            await cache.aclose()
             if own_client:
                 await client.aclose()
 
-    return _in_config_order(loaded, results)
+    return in_config_order(loaded, results)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from tests.peers import codex_binary
@@ -110,7 +110,7 @@ def test_slow_servers_answer_like_oauth_protected_mcp_servers(farm: dict[str, li
     assert len(farm["slow"]) == 3 and len(set(farm["slow"])) == 3
     port = farm["slow"][1]
     origin = f"http://127.0.0.1:{port}"
-    with httpx.Client() as http:
+    with httpx2.Client() as http:
         first = http.post(f"{origin}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
         assert first.status_code == 401
         challenge = first.headers["www-authenticate"]
@@ -134,7 +134,7 @@ def test_login_server_runs_a_complete_pkce_flow(farm: dict[str, list[int]]) -> N
     origin = f"http://127.0.0.1:{farm['login'][0]}"
     redirect = "http://127.0.0.1:1/callback"
     verifier = "v" * 50
-    with httpx.Client() as http:
+    with httpx2.Client() as http:
         client = http.post(f"{origin}/register", json={"redirect_uris": [redirect]}).json()
         auth = http.get(
             f"{origin}/authorize",
@@ -184,7 +184,7 @@ def test_login_server_runs_a_complete_pkce_flow(farm: dict[str, list[int]]) -> N
         assert elsewhere.status_code == 401  # a token works only where it was issued
 
 
-def test_browser_script_follows_redirects_into_the_callback(
+def test_browser_stand_in_follows_redirects_into_the_callback(
     farm: dict[str, list[int]], tmp_path: Path
 ) -> None:
     hits: list[str] = []
@@ -205,9 +205,9 @@ def test_browser_script_follows_redirects_into_the_callback(
     try:
         origin = f"http://127.0.0.1:{farm['login'][0]}"
         redirect = f"http://127.0.0.1:{server.server_port}/callback"
-        client = httpx.post(f"{origin}/register", json={"redirect_uris": [redirect]}).json()
+        client = httpx2.post(f"{origin}/register", json={"redirect_uris": [redirect]}).json()
         url = str(
-            httpx.URL(
+            httpx2.URL(
                 f"{origin}/authorize",
                 params={
                     "client_id": client["client_id"],
@@ -218,15 +218,20 @@ def test_browser_script_follows_redirects_into_the_callback(
                 },
             )
         )
-        log = tmp_path / "browser.log"
-        env = dict(os.environ, BENCH_BROWSER_LOG=str(log))
-        done = subprocess.run([str(BENCH / "browser.py"), url], env=env, timeout=10)
-        assert done.returncode == 0
-        deadline = time.monotonic() + 10
-        while not hits and time.monotonic() < deadline:
-            time.sleep(0.05)
+        browser = bench_run.BrowserStandIn(tmp_path)
+        try:
+            # the tool runs $BROWSER with the URL; the script only hands it over and returns
+            env = dict(os.environ, BENCH_BROWSER_FIFO=str(browser.fifo))
+            done = subprocess.run([str(browser.script), url], env=env, timeout=10)
+            assert done.returncode == 0
+            deadline = time.monotonic() + 10
+            while not hits and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            browser.stop()
         assert hits and hits[0].startswith("/callback?")
         assert "state=xyz" in hits[0]
+        assert browser.visits == ["200"]
     finally:
         server.shutdown()
 
@@ -254,19 +259,63 @@ def test_report_says_not_available_for_missing_features(tmp_path: Path) -> None:
         "runs": "2",
         "warmup": 1,
         "machine": bench_run.machine(),
-        "load": (0.5, 0.7),
+        "load": (0.5, 0.7, 0.9),
         "mcpdeck_version": "mcpdeck 0",
         "codex_version": "codex 0",
         "codex_path": "codex",
         "imports": "no workload",
-        "forbidden": "none",
     }
     out = tmp_path / "results.md"
     bench_run.write_report(out, ctx, rows)
     text = out.read_text()
     assert "not available yet (exit 1: No module named 'mcpdeck.commands.login')" in text
     assert "**400 ms** (300 ms – 500 ms, n=2)" in text
-    assert "not measured" in text  # the budgets whose features are missing
+    assert "not measured" in text  # the goals whose features are missing
+    assert (tmp_path / "results-scaling.svg").read_text().startswith("<svg")
+
+
+def test_servers_set_tcp_nodelay_on_accepted_connections(
+    farm: dict[str, list[int]],
+) -> None:
+    """asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP; accepted
+    sockets inherit the listening socket's (protocol 0 made every response body wait for the
+    client's delayed ACK)."""
+    import socket
+
+    import servers
+
+    sock = servers.listen_sockets(1)[0]
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        peer = socket.create_connection(sock.getsockname())
+        sock.setblocking(True)
+        accepted, _ = sock.accept()
+        with accepted, peer:
+            assert accepted.proto == socket.IPPROTO_TCP  # asyncio sets TCP_NODELAY on these
+    finally:
+        sock.close()
+
+
+def test_no_probe_config_is_probed_by_neither_tool(
+    farm: dict[str, list[int]], tmp_path: Path
+) -> None:
+    codex = codex_binary()
+    if codex is None:
+        pytest.skip("Codex CLI is not installed: run `python3 scripts/peers.py install`")
+    port = farm["login"][0]
+    wl = workloads.make(
+        tmp_path / "q", workloads.no_probe_config(20, url=f"http://127.0.0.1:{port}/mcp"), 20
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(wl.home), "CODEX_HOME": str(wl.codex_home)}
+    httpx2.post(f"http://127.0.0.1:{port}/_reset")
+    for cmd in (
+        [str(codex), "mcp", "list", "--json"],
+        [sys.executable, "-m", "mcpdeck", "list", "--json"],
+    ):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert len(json.loads(done.stdout)) == 20
+    assert httpx2.get(f"http://127.0.0.1:{port}/_stats").json() == {}
 
 
 def test_validators_reject_wrong_output() -> None:
@@ -302,15 +351,15 @@ def test_open_group_serves_mcp_without_authentication(tmp_path: Path) -> None:
             time.sleep(0.05)
         port = json.loads(ports_file.read_text())["doc"][0]
         url = f"http://127.0.0.1:{port}/mcp"
-        init = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
+        init = httpx2.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize"})
         assert init.status_code == 200 and init.json()["result"]["capabilities"] == {"tools": {}}
-        tools = httpx.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        tools = httpx2.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         assert [t["name"] for t in tools.json()["result"]["tools"]] == [
             "search",
             "fetch",
             "summarize",
         ]
-        note = httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        note = httpx2.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
         assert note.status_code == 202
     finally:
         proc.terminate()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.demo.world import DemoWorld
@@ -74,7 +74,7 @@ def callback_catcher() -> Iterator[tuple[str, list[dict[str, str]]]]:
 def _authorization_url(
     world: DemoWorld, redirect_uri: str, challenge: str, state: str
 ) -> tuple[str, str]:
-    client = httpx.post(
+    client = httpx2.post(
         f"{world.as_url}/register",
         json={
             "client_name": "Chromium test",
@@ -117,7 +117,7 @@ def test_consent_page_in_chromium_redirects_with_code_state_and_iss(
     hit = hits[0]
     assert hit["state"] == "state-123"
     assert hit["iss"] == world.as_url
-    token = httpx.post(
+    token = httpx2.post(
         f"{world.as_url}/token",
         data={
             "grant_type": "authorization_code",

@@ -438,7 +438,7 @@ def test_server_that_is_not_a_table_is_listed_invalid(tmp_path: Path) -> None:
 def test_loader_import_stays_light() -> None:
     code = (
         "import sys, mcpdeck.config.loader, mcpdeck.config.serialize;"
-        "heavy = {'tomlkit', 'textual', 'mcp', 'authlib', 'httpx'} & set(sys.modules);"
+        "heavy = {'tomlkit', 'textual', 'mcp', 'authlib', 'httpx', 'httpx2'} & set(sys.modules);"
         "print(sorted(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

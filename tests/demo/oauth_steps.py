@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never contacted: redirects are not followed
 
@@ -36,17 +36,17 @@ def register(as_url: str, **overrides: Any) -> dict[str, Any]:
         "token_endpoint_auth_method": "none",
         **overrides,
     }
-    response = httpx.post(f"{as_url}/register", json=body)
+    response = httpx2.post(f"{as_url}/register", json=body)
     assert response.status_code == 201, response.text
     answer: dict[str, Any] = response.json()
     return answer
 
 
-def authorize(as_url: str, params: dict[str, Any]) -> httpx.Response:
-    return httpx.get(f"{as_url}/authorize", params=params, follow_redirects=False)
+def authorize(as_url: str, params: dict[str, Any]) -> httpx2.Response:
+    return httpx2.get(f"{as_url}/authorize", params=params, follow_redirects=False)
 
 
-def redirect_params(response: httpx.Response) -> dict[str, str]:
+def redirect_params(response: httpx2.Response) -> dict[str, str]:
     assert response.status_code == 302, response.text
     location = response.headers["location"]
     assert location.startswith(REDIRECT_URI.split("?")[0])
@@ -68,8 +68,8 @@ def authorization_params(
     }
 
 
-def token(as_url: str, form: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{as_url}/token", data=form)
+def token(as_url: str, form: dict[str, Any]) -> httpx2.Response:
+    return httpx2.post(f"{as_url}/token", data=form)
 
 
 def login(as_url: str, resource: str, scope: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,7 @@ OAuth 2.1 refresh-token rotation."""
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.demo.world import DemoWorld
@@ -20,7 +20,7 @@ from tests.demo.oauth_steps import (
 
 
 def test_metadata_names_the_exact_issuer_and_mcp_requirements(demo_world: DemoWorld) -> None:
-    meta = httpx.get(f"{demo_world.as_url}/.well-known/oauth-authorization-server").json()
+    meta = httpx2.get(f"{demo_world.as_url}/.well-known/oauth-authorization-server").json()
     assert meta["issuer"] == demo_world.as_url  # no trailing slash added
     assert not meta["issuer"].endswith("/")
     assert meta["code_challenge_methods_supported"] == ["S256"]
@@ -51,7 +51,7 @@ def test_registration_of_a_confidential_client_returns_a_secret(demo_world: Demo
 def test_registration_refuses_non_loopback_http_redirects(
     demo_world: DemoWorld, redirect: str
 ) -> None:
-    response = httpx.post(f"{demo_world.as_url}/register", json={"redirect_uris": [redirect]})
+    response = httpx2.post(f"{demo_world.as_url}/register", json={"redirect_uris": [redirect]})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_redirect_uri"
 
@@ -148,7 +148,7 @@ def test_a_repeated_resource_parameter_is_refused(demo_world: DemoWorld) -> None
         ).items()
     )
     params.append(("resource", demo_world.urls["linear"]))
-    response = httpx.get(f"{demo_world.as_url}/authorize", params=params)
+    response = httpx2.get(f"{demo_world.as_url}/authorize", params=params)
     answer = redirect_params(response)
     assert answer["error"] == "invalid_request"
 
@@ -227,7 +227,7 @@ def test_authorization_code_works_once(demo_world: DemoWorld) -> None:
     assert demo_world.auth_server.verify_access_token(first.json()["access_token"]) is None
 
 
-def _refresh(world: DemoWorld, client_id: str, refresh_token: str, **extra: str) -> httpx.Response:
+def _refresh(world: DemoWorld, client_id: str, refresh_token: str, **extra: str) -> httpx2.Response:
     form = {
         "grant_type": "refresh_token",
         "refresh_token": refresh_token,
@@ -295,7 +295,7 @@ def test_confidential_client_must_authenticate(demo_world: DemoWorld) -> None:
     unauthenticated = token(demo_world.as_url, form)
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["error"] == "invalid_client"
-    authenticated = httpx.post(
+    authenticated = httpx2.post(
         f"{demo_world.as_url}/token",
         data=form,
         auth=(client["client_id"], client["client_secret"]),
@@ -305,7 +305,7 @@ def test_confidential_client_must_authenticate(demo_world: DemoWorld) -> None:
 
 def test_revocation_ends_the_grant(demo_world: DemoWorld) -> None:
     tokens = login(demo_world.as_url, demo_world.urls["linear"])
-    response = httpx.post(
+    response = httpx2.post(
         f"{demo_world.as_url}/revoke",
         data={"token": tokens["refresh_token"], "client_id": tokens["client_id"]},
     )
@@ -340,7 +340,7 @@ def test_consent_page_and_decisions(demo_world_factory) -> None:  # type: ignore
     assert "<script" not in html and "http" not in html.split("<style>")[1].split("</style>")[0]
     request_id = html.split('name="request_id" value="')[1].split('"')[0]
 
-    denied = httpx.post(
+    denied = httpx2.post(
         f"{world.as_url}/authorize/decision", data={"request_id": request_id, "decision": "deny"}
     )
     answer = redirect_params(denied)
@@ -351,7 +351,7 @@ def test_consent_page_and_decisions(demo_world_factory) -> None:  # type: ignore
         "iss": world.as_url,
     }
     # a request is answered once
-    again = httpx.post(
+    again = httpx2.post(
         f"{world.as_url}/authorize/decision", data={"request_id": request_id, "decision": "approve"}
     )
     assert again.status_code == 400
@@ -359,7 +359,7 @@ def test_consent_page_and_decisions(demo_world_factory) -> None:  # type: ignore
     page = authorize(world.as_url, params)
     request_id = page.text.split('name="request_id" value="')[1].split('"')[0]
     approved = redirect_params(
-        httpx.post(
+        httpx2.post(
             f"{world.as_url}/authorize/decision",
             data={"request_id": request_id, "decision": "approve"},
         )

@@ -14,7 +14,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.cli import main
@@ -67,7 +67,7 @@ def test_serve_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
         assert token not in banner  # the secret stays in its 0600 file
         urls = dict(re.findall(r"^\s*(linear|docs|staging|broken)\s+(http://\S+)", banner, re.M))
         assert set(urls) == {"linear", "docs", "staging", "broken"}
-        assert httpx.post(urls["linear"], json={}).status_code == 401
+        assert httpx2.post(urls["linear"], json={}).status_code == 401
         ports = [int(u.split(":")[2].split("/")[0]) for u in urls.values()]
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
@@ -92,7 +92,7 @@ def test_demo_opens_the_tui_on_the_running_world(monkeypatch: pytest.MonkeyPatch
     def run_tui(codex_home: Path, cwd: Path, *, env: Any = None, demo: Any = None) -> int:
         seen.update(codex_home=codex_home, cwd=cwd, env=env, demo=demo)
         # the world is live while the TUI runs, and the docs token resolves in-process
-        seen["status"] = httpx.get(
+        seen["status"] = httpx2.get(
             f"{demo.as_url}/.well-known/oauth-authorization-server"
         ).status_code
         seen["docs_env"] = os.environ.get("DEMO_DOCS_TOKEN")

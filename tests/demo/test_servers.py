@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
+import httpx2
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
@@ -41,7 +41,7 @@ async def mcp_http(url: str, token: str | None = None) -> AsyncIterator[Client]:
         yield client
 
 
-def _challenge(response: httpx.Response) -> dict[str, str]:
+def _challenge(response: httpx2.Response) -> dict[str, str]:
     header = response.headers["www-authenticate"]
     assert header.startswith("Bearer ")
     params = {}
@@ -59,11 +59,11 @@ def _text(result: Any) -> str:
 
 
 def test_linear_without_token_points_to_its_metadata(demo_world: DemoWorld) -> None:
-    response = httpx.post(demo_world.urls["linear"], json=INITIALIZE, headers=ACCEPT)
+    response = httpx2.post(demo_world.urls["linear"], json=INITIALIZE, headers=ACCEPT)
     assert response.status_code == 401
     challenge = _challenge(response)
     assert challenge["scope"] == "issues:read"
-    prm = httpx.get(challenge["resource_metadata"]).json()
+    prm = httpx2.get(challenge["resource_metadata"]).json()
     assert prm["resource"] == demo_world.urls["linear"]
     assert prm["authorization_servers"] == [demo_world.as_url]
     assert prm["scopes_supported"] == ["issues:read", "issues:write"]
@@ -72,7 +72,7 @@ def test_linear_without_token_points_to_its_metadata(demo_world: DemoWorld) -> N
 
 
 def test_linear_rejects_garbage_tokens(demo_world: DemoWorld) -> None:
-    response = httpx.post(
+    response = httpx2.post(
         demo_world.urls["linear"],
         json=INITIALIZE,
         headers={**ACCEPT, "Authorization": "Bearer not-a-token"},
@@ -117,7 +117,7 @@ def test_create_issue_needs_the_write_scope(demo_world: DemoWorld) -> None:
         "method": "tools/call",
         "params": {"name": "create_issue", "arguments": {"title": "x"}},
     }
-    response = httpx.post(
+    response = httpx2.post(
         demo_world.urls["linear"],
         json=call,
         headers={**ACCEPT, "Authorization": f"Bearer {tokens['access_token']}"},
@@ -144,9 +144,9 @@ def test_expired_token_is_refused(demo_world_factory) -> None:  # type: ignore[n
     world = demo_world_factory(auto_approve=True, token_lifetime=30)
     tokens = login(world.as_url, world.urls["linear"])
     headers = {**ACCEPT, "Authorization": f"Bearer {tokens['access_token']}"}
-    assert httpx.post(world.urls["linear"], json=INITIALIZE, headers=headers).status_code == 200
+    assert httpx2.post(world.urls["linear"], json=INITIALIZE, headers=headers).status_code == 200
     world.auth_server.expire_access_tokens()
-    response = httpx.post(world.urls["linear"], json=INITIALIZE, headers=headers)
+    response = httpx2.post(world.urls["linear"], json=INITIALIZE, headers=headers)
     assert response.status_code == 401
     assert _challenge(response)["error"] == "invalid_token"
 
@@ -159,11 +159,11 @@ def test_broken_rejects_tokens_bound_to_linear(demo_world: DemoWorld) -> None:
     broken = config["mcp_servers"]["broken"]
     # the configured resource indicator is linear's, so that is the audience a login obtains
     assert broken["oauth_resource"] == demo_world.urls["linear"]
-    challenge = _challenge(httpx.post(demo_world.urls["broken"], json=INITIALIZE, headers=ACCEPT))
+    challenge = _challenge(httpx2.post(demo_world.urls["broken"], json=INITIALIZE, headers=ACCEPT))
     # what a client does: the challenge's scope, the configured resource indicator
     tokens = login(demo_world.as_url, broken["oauth_resource"], challenge["scope"])
     assert tokens["scope"] == "status:read"
-    response = httpx.post(
+    response = httpx2.post(
         demo_world.urls["broken"],
         json=INITIALIZE,
         headers={**ACCEPT, "Authorization": f"Bearer {tokens['access_token']}"},
@@ -176,7 +176,7 @@ def test_broken_rejects_tokens_bound_to_linear(demo_world: DemoWorld) -> None:
 
 async def test_broken_works_with_a_correctly_bound_token(demo_world: DemoWorld) -> None:
     prm_url = demo_world.urls["broken"].replace("/mcp", "/.well-known/oauth-protected-resource/mcp")
-    prm = httpx.get(prm_url).json()
+    prm = httpx2.get(prm_url).json()
     assert prm["resource"] == demo_world.urls["broken"]
     tokens = login(demo_world.as_url, prm["resource"])
     async with mcp_http(demo_world.urls["broken"], tokens["access_token"]) as client:
@@ -191,17 +191,17 @@ async def test_broken_works_with_a_correctly_bound_token(demo_world: DemoWorld) 
 
 
 def test_docs_needs_its_bearer_token(demo_world: DemoWorld) -> None:
-    response = httpx.post(demo_world.urls["docs"], json=INITIALIZE, headers=ACCEPT)
+    response = httpx2.post(demo_world.urls["docs"], json=INITIALIZE, headers=ACCEPT)
     assert response.status_code == 401
     assert "resource_metadata" not in response.headers["www-authenticate"]
-    wrong = httpx.post(
+    wrong = httpx2.post(
         demo_world.urls["docs"],
         json=INITIALIZE,
         headers={**ACCEPT, "Authorization": "Bearer wrong-token-value"},
     )
     assert wrong.status_code == 401
     base = demo_world.urls["docs"].rsplit("/mcp", 1)[0]
-    assert httpx.get(f"{base}/.well-known/oauth-protected-resource/mcp").status_code == 404
+    assert httpx2.get(f"{base}/.well-known/oauth-protected-resource/mcp").status_code == 404
 
 
 async def test_docs_with_the_token_from_the_environment(demo_world: DemoWorld) -> None:

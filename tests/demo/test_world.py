@@ -7,7 +7,7 @@ import threading
 import tomllib
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.demo.world import DemoWorld, run_demo_in_thread
@@ -30,10 +30,10 @@ def test_thread_world_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert world.codex_home.is_dir() and (world.project_dir / ".git").is_dir()
         for port in ports.values():
             assert not _refuses(port)
-        meta = httpx.get(f"{world.as_url}/.well-known/oauth-authorization-server")
+        meta = httpx2.get(f"{world.as_url}/.well-known/oauth-authorization-server")
         assert meta.status_code == 200
         # a streamable HTTP session left open must not hold the shutdown
-        opened = httpx.post(
+        opened = httpx2.post(
             world.urls["staging"],
             json={
                 "jsonrpc": "2.0",
@@ -57,7 +57,7 @@ def test_thread_world_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
 
 async def test_async_world_in_the_callers_loop(tmp_path: Path) -> None:
     async with DemoWorld(base_dir=tmp_path, auto_approve=True, token_lifetime=5) as world:
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             meta = (await http.get(f"{world.as_url}/.well-known/oauth-authorization-server")).json()
         assert meta["issuer"] == world.as_url
         ports = list(world.ports.values())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -333,7 +333,7 @@ def _jsonrpc(body: Any) -> Response:
 
 async def follow_redirects(url: str) -> None:
     """The test "browser": GET the authorization URL and follow redirects to the callback."""
-    async with httpx.AsyncClient(follow_redirects=True, timeout=10, trust_env=False) as client:
+    async with httpx2.AsyncClient(follow_redirects=True, timeout=10, trust_env=False) as client:
         await client.get(url)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.oauth.callback import CallbackListener, listen_spec
@@ -13,8 +13,8 @@ from mcpdeck.oauth.errors import CallbackError
 ISSUER = "http://127.0.0.1:9/as"
 
 
-async def _get(url: str) -> httpx.Response:
-    async with httpx.AsyncClient(trust_env=False) as client:
+async def _get(url: str) -> httpx2.Response:
+    async with httpx2.AsyncClient(trust_env=False) as client:
         return await client.get(url)
 
 
@@ -111,7 +111,7 @@ async def test_cancelling_the_wait_and_closing_frees_the_port() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiter
     await listener.close()
-    with pytest.raises(httpx.ConnectError):
+    with pytest.raises(httpx2.ConnectError):
         await _get(f"http://127.0.0.1:{port}/callback")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from mcpdeck.oauth.discovery import (
@@ -62,7 +62,7 @@ def test_prm_resource_check_same_origin_and_path_prefix() -> None:
 
 async def test_probe_finds_oauth_behind_a_401() -> None:
     with world() as w:
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             result = await probe_server(http, w.mcp_url)
         assert result.oauth and result.issuer == w.issuer
         assert result.detail == f"OAuth discovered at {w.issuer}"
@@ -79,7 +79,7 @@ async def test_probe_of_an_open_server_says_no_oauth() -> None:
         return JSONResponse({"jsonrpc": "2.0", "id": 0, "result": {}})
 
     with serve(Starlette(routes=[Route("/mcp", mcp, methods=["POST"])])) as base:
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             result = await probe_server(http, base + "/mcp")
     assert not result.oauth
     assert result.detail == "no OAuth metadata (server answered 200 without authentication)"
@@ -88,7 +88,7 @@ async def test_probe_of_an_open_server_says_no_oauth() -> None:
 async def test_root_prm_never_requested_when_the_header_names_a_url() -> None:
     with world() as w:
         trace = FlowTrace()
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             await discover(http, w.mcp_url, trace=trace)
         urls = [e.data.get("url") for e in trace.events if e.step == "discovery"]
         assert w.prm_url in urls
@@ -98,7 +98,7 @@ async def test_root_prm_never_requested_when_the_header_names_a_url() -> None:
 async def test_path_aware_prm_tried_before_root_without_header() -> None:
     with world(prm_in_header=False) as w:
         trace = FlowTrace()
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             found = await discover(http, w.mcp_url, trace=trace)
         urls = [
             e.data.get("url") for e in trace.events if e.step == "discovery" and e.data.get("url")
@@ -108,7 +108,7 @@ async def test_path_aware_prm_tried_before_root_without_header() -> None:
 
 async def test_issuer_with_path_uses_path_insertion() -> None:
     with world(issuer_path="/tenant1") as w:
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             found = await discover(http, w.mcp_url)
         assert found.issuer == w.issuer
         assert w.recorded.metadata_paths[0] == "/.well-known/oauth-authorization-server/tenant1"
@@ -124,11 +124,11 @@ async def test_issuer_with_path_uses_path_insertion() -> None:
 )
 async def test_oversized_or_garbage_metadata_is_a_clear_error(body: bytes, words: str) -> None:
     with world(metadata_raw=body) as w:
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             with pytest.raises(DiscoveryError, match=words):
                 await discover(http, w.mcp_url)
     with world(prm_raw=body) as w:
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             with pytest.raises(DiscoveryError, match=words):
                 await discover(http, w.mcp_url)
 
@@ -136,7 +136,7 @@ async def test_oversized_or_garbage_metadata_is_a_clear_error(body: bytes, words
 async def test_every_discovery_request_is_a_trace_event_with_status_and_time() -> None:
     with world() as w:
         trace = FlowTrace()
-        async with httpx.AsyncClient() as http:
+        async with httpx2.AsyncClient() as http:
             await discover(http, w.mcp_url, trace=trace)
         requests = [
             e for e in trace.events if e.data.get("url") and e.step in ("probe", "discovery")

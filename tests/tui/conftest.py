@@ -108,9 +108,9 @@ async def settle(pilot, app: McpdeckApp) -> None:  # type: ignore[no-untyped-def
 
 async def follow_redirects(url: str) -> None:
     """A 'browser' for the auto-approving demo authorization server: follow to the callback."""
-    import httpx
+    import httpx2
 
-    async with httpx.AsyncClient(follow_redirects=True, trust_env=False, timeout=10) as client:
+    async with httpx2.AsyncClient(follow_redirects=True, trust_env=False, timeout=10) as client:
         await client.get(url)
 
 

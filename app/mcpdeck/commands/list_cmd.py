@@ -52,11 +52,17 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     credentials = _open_credentials(loaded)
     if args.offline:
         return loaded, offline_statuses(loaded, credentials)
+    from mcpdeck.status import in_config_order, plan_statuses, settle_refused
+
+    plan = plan_statuses(loaded, credentials)
+    settle_refused(plan)
+    if not plan.to_probe:  # no HTTP exchange needed: no event loop, no HTTP client
+        return loaded, in_config_order(loaded, plan.decided)
     import asyncio
 
     from mcpdeck.status import compute_statuses
 
-    statuses = asyncio.run(compute_statuses(loaded, credentials, timeout=args.timeout))
+    statuses = asyncio.run(compute_statuses(loaded, credentials, timeout=args.timeout, plan=plan))
     return loaded, statuses
 
 

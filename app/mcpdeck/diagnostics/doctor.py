@@ -30,7 +30,6 @@ from mcpdeck.diagnostics.report import (
 )
 from mcpdeck.diagnostics.token_claims import unverified_claims
 from mcpdeck.errors import UsageError
-from mcpdeck.net import ssl_context
 from mcpdeck.oauth.trace import FlowEvent, FlowTrace
 from mcpdeck.redact import redact
 from mcpdeck.session.environment import check_env, resolve_command, stdio_environment
@@ -153,18 +152,12 @@ async def _locate(
 
 
 async def _probe(server: ServerConfig, trace: FlowTrace, timeout: float) -> DiscoverySummary:
-    import httpx
-
+    from mcpdeck.net import new_client
     from mcpdeck.oauth.discovery import probe_server
 
     assert server.url is not None
     try:
-        async with httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(timeout),
-            trust_env=False,
-            verify=ssl_context(),
-        ) as http:
+        async with new_client(timeout=timeout) as http:
             result = await asyncio.wait_for(probe_server(http, server.url, trace=trace), timeout)
     except TimeoutError:
         return DiscoverySummary(oauth=False, detail="discovery timed out", error="timed out")

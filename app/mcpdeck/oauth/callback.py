@@ -13,8 +13,8 @@ import html
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from mcpdeck.net import is_loopback_host
 from mcpdeck.oauth.errors import CallbackError
-from mcpdeck.oauth.fetch import is_loopback_host
 from mcpdeck.oauth.trace import FlowTrace
 
 DEFAULT_CALLBACK_PATH = "/callback"

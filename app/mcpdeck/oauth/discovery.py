@@ -2,18 +2,19 @@
 
 WWW-Authenticate parsing, the protected-resource metadata (RFC 9728) ladder and resource
 check, the authorization-server metadata (RFC 8414 / OIDC) ladder with exact issuer match, and
-the 2025-03-26 legacy fallbacks. Only stdlib and httpx: ``mcpdeck list`` imports this module.
+the 2025-03-26 legacy fallbacks. Only stdlib and httpx2: ``mcpdeck list`` imports this module.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import httpx2
 
 from mcpdeck.oauth.errors import DiscoveryError, OAuthError
 from mcpdeck.oauth.fetch import (
@@ -286,9 +287,43 @@ class ProbeResult:
 # Requests
 
 
+class MetadataCache:
+    """Metadata GETs shared by every discovery of one run: one request per URL.
+
+    Servers behind one authorization server share its metadata, and servers on one origin
+    share the root PRM; each is fetched once per run. Entries are tasks, so probes running at
+    the same time wait for the same request, and a request can start before anyone needs it
+    (``prefetch``: the predicted URLs of a probe).
+    """
+
+    def __init__(self, http: httpx2.AsyncClient) -> None:
+        self._http = http
+        self._tasks: dict[str, asyncio.Task[tuple[Fetched | None, str | None]]] = {}
+
+    def get(self, url: str) -> asyncio.Task[tuple[Fetched | None, str | None]]:
+        task = self._tasks.get(url)
+        if task is None:
+            task = asyncio.ensure_future(_get_metadata(self._http, url, _Tracer(None), "metadata"))
+            self._tasks[url] = task
+        return task
+
+    def prefetch(self, url: str) -> None:
+        self.get(url)
+
+    async def aclose(self) -> None:
+        """Cancel the requests nobody asked for in the end (and collect every outcome)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class _Tracer:
-    def __init__(self, trace: FlowTrace | None) -> None:
+    """Where a discovery reports its steps, and the run's metadata cache (``probe_server``)."""
+
+    def __init__(self, trace: FlowTrace | None, cache: MetadataCache | None = None) -> None:
         self.trace = trace
+        self.cache = cache
 
     def emit(
         self, step: Step, status: Status, summary: str, *, ms: float | None = None, **data: Any
@@ -300,9 +335,11 @@ class _Tracer:
 
 
 async def _get_metadata(
-    http: httpx.AsyncClient, url: str, tracer: _Tracer, what: str
+    http: httpx2.AsyncClient, url: str, tracer: _Tracer, what: str
 ) -> tuple[Fetched | None, str | None]:
     """GET one metadata URL. Returns (response, None) or (None, why it failed)."""
+    if tracer.cache is not None:
+        return await asyncio.shield(tracer.cache.get(url))
     try:
         fetched = await bounded_request(
             http,
@@ -330,7 +367,7 @@ async def _get_metadata(
 
 
 async def _find_prm(
-    http: httpx.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
+    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The PRM document and its URL, (None, None) when the server publishes none."""
     named = challenge.resource_metadata if challenge else None
@@ -377,7 +414,7 @@ def _valid_prm(fetched: Fetched, server_url: str) -> dict[str, Any]:
 
 
 async def _find_as_metadata(
-    http: httpx.AsyncClient, issuer: str, tracer: _Tracer
+    http: httpx2.AsyncClient, issuer: str, tracer: _Tracer
 ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
     """AS metadata whose issuer is exactly ``issuer``; (None, None, reasons) when none."""
     require_secure(issuer, "authorization server")
@@ -405,6 +442,14 @@ async def _find_as_metadata(
     return None, None, reasons
 
 
+def _secure(url: str) -> bool:
+    try:
+        require_secure(url, "authorization server")
+    except OAuthError:
+        return False
+    return True
+
+
 def _check_endpoints(meta: dict[str, Any]) -> None:
     for name in ("authorization_endpoint", "token_endpoint"):
         value = meta.get(name)
@@ -417,8 +462,8 @@ def _check_endpoints(meta: dict[str, Any]) -> None:
 
 
 async def _unauthenticated_request(
-    http: httpx.AsyncClient, server_url: str, tracer: _Tracer, timeout: float
-) -> tuple[int, httpx.Headers] | None:
+    http: httpx2.AsyncClient, server_url: str, tracer: _Tracer, timeout: float
+) -> tuple[int, httpx2.Headers] | None:
     """POST an initialize as an unauthenticated client; GET when POST is not allowed."""
     body = {
         "jsonrpc": "2.0",
@@ -440,11 +485,11 @@ async def _unauthenticated_request(
                 headers=headers if method == "POST" else {"Accept": "text/event-stream"},
                 json=body if method == "POST" else None,
                 follow_redirects=False,
-                timeout=httpx.Timeout(timeout),
+                timeout=httpx2.Timeout(timeout),
             ) as response:
                 status, resp_headers = response.status_code, response.headers
                 # The body is not needed (and an SSE body may never end): close at once.
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             tracer.emit(
                 "probe", "fail", f"{method} {server_url}: {type(exc).__name__}", url=server_url
             )
@@ -467,21 +512,21 @@ async def _unauthenticated_request(
     return None
 
 
-async def _end_session(http: httpx.AsyncClient, server_url: str, session: str) -> None:
-    with contextlib.suppress(httpx.HTTPError):
+async def _end_session(http: httpx2.AsyncClient, server_url: str, session: str) -> None:
+    with contextlib.suppress(httpx2.HTTPError):
         await http.delete(server_url, headers={"Mcp-Session-Id": session}, timeout=2.0)
 
 
-def _describe_error(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.ConnectError):
+def _describe_error(exc: httpx2.HTTPError) -> str:
+    if isinstance(exc, httpx2.ConnectError):
         return "connection failed"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         return "timed out"
     return type(exc).__name__
 
 
 async def discover(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     server_url: str,
     *,
     www_authenticate: str | None = None,
@@ -499,7 +544,7 @@ async def discover(
 
 
 async def _discover_from(
-    http: httpx.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
+    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
 ) -> Discovery:
     prm, prm_url = await _find_prm(http, server_url, challenge, tracer)
     if prm is not None:
@@ -587,10 +632,26 @@ async def _discover_from(
 
 
 async def probe_server(
-    http: httpx.AsyncClient, server_url: str, *, trace: FlowTrace | None = None
+    http: httpx2.AsyncClient,
+    server_url: str,
+    *,
+    trace: FlowTrace | None = None,
+    cache: MetadataCache | None = None,
 ) -> ProbeResult:
-    """Does this server advertise OAuth? Never raises for network or metadata problems."""
-    tracer = _Tracer(trace)
+    """Does this server advertise OAuth? Never raises for network or metadata problems.
+
+    With a ``cache`` (status of many servers), the protected-resource metadata and the
+    authorization-server metadata are requested at the URLs most servers use, at the same
+    time as the probe itself: three requests in parallel instead of in series (a 200 ms
+    server answers in about 200 ms, not 600). A prediction that turns out wrong only costs
+    a request; the discovery then asks for the URLs the server names, as without a cache.
+    """
+    tracer = _Tracer(trace, cache)
+    if cache is not None:
+        cache.prefetch(prm_well_known_urls(server_url)[0])
+        origin = origin_of(server_url)
+        if _secure(origin):
+            cache.prefetch(as_metadata_urls(origin)[0])
     try:
         answered = await _unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
     except OAuthError as exc:

@@ -1,20 +1,20 @@
 """Bounded HTTP for OAuth: a size limit and a total time limit on every read, no redirects.
 
-Only stdlib and httpx here: ``mcpdeck list`` reaches this module through discovery.
+Only stdlib and httpx2 here: ``mcpdeck list`` reaches this module through discovery.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
+from mcpdeck.net import is_loopback_host
 from mcpdeck.oauth.errors import InsecureEndpointError, OAuthError
 
 MAX_BODY_BYTES = 256 * 1024
@@ -26,7 +26,7 @@ MCP_PROTOCOL_VERSION = "2025-11-25"
 class Fetched:
     url: str
     status: int
-    headers: httpx.Headers
+    headers: httpx2.Headers
     body: bytes
     elapsed_ms: float
     too_large: bool = False
@@ -49,7 +49,7 @@ class FetchFailed(OAuthError):
 
 
 async def bounded_request(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     method: str,
     url: str,
     *,
@@ -68,8 +68,8 @@ async def bounded_request(
     if json_body is not None:
         kwargs["json"] = json_body
     if auth is not None:
-        kwargs["auth"] = httpx.BasicAuth(*auth)
-    kwargs["timeout"] = httpx.Timeout(timeout)
+        kwargs["auth"] = httpx2.BasicAuth(*auth)
+    kwargs["timeout"] = httpx2.Timeout(timeout)
     try:
         async with asyncio.timeout(timeout):
             async with http.stream(method, url, **kwargs) as response:
@@ -95,36 +95,24 @@ async def bounded_request(
                 )
     except TimeoutError:
         raise FetchFailed(f"{url}: no answer within {timeout:g} s") from None
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise FetchFailed(f"{url}: {_describe(exc)}") from None
 
 
-def _decode(response: httpx.Response, body: bytes) -> bytes:
-    decoder = response._get_content_decoder()  # httpx has no public one-shot decoder
+def _decode(response: httpx2.Response, body: bytes) -> bytes:
+    decoder = response._get_content_decoder()  # httpx2 has no public one-shot decoder
     try:
-        return decoder.decode(body) + decoder.flush()
-    except httpx.DecodingError:
+        return b"".join([*decoder.decode(body), *decoder.flush()])
+    except httpx2.DecodingError:
         return body
 
 
-def _describe(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.ConnectError):
+def _describe(exc: httpx2.HTTPError) -> str:
+    if isinstance(exc, httpx2.ConnectError):
         return "connection failed"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         return "timed out"
     return type(exc).__name__
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require_secure(url: str, what: str) -> None:

@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-import httpx
+import httpx2
 from authlib.common.urls import add_params_to_uri
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import ClientRegistration, CredentialKey, CredentialRecord
 from mcpdeck.errors import UsageError
-from mcpdeck.net import ssl_context
+from mcpdeck.net import new_client
 from mcpdeck.oauth.browser import open_in_browser
 from mcpdeck.oauth.callback import DEFAULT_TIMEOUT_SEC, CallbackListener, listen_spec
 from mcpdeck.oauth.client_identity import ClientIdentity, resolve_client
@@ -38,14 +38,9 @@ class LoginStore(Protocol):
     def save_registration(self, registration: ClientRegistration) -> Any: ...
 
 
-def new_http_client() -> httpx.AsyncClient:
-    """The client for every OAuth request: redirects are never followed."""
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        timeout=httpx.Timeout(15.0),
-        trust_env=False,
-        verify=ssl_context(),
-    )
+def new_http_client() -> httpx2.AsyncClient:
+    """The client for every OAuth request (mcpdeck.net's rules: no redirects, 15 s timeout)."""
+    return new_client(timeout=15.0)
 
 
 def resource_for(server: ServerConfig, discovery: Discovery) -> str:
@@ -71,7 +66,7 @@ async def login(
     trace: FlowTrace,
     timeout: float = DEFAULT_TIMEOUT_SEC,
     www_authenticate: str | None = None,
-    http: httpx.AsyncClient | None = None,
+    http: httpx2.AsyncClient | None = None,
     browser: BrowserOpener | None = None,
 ) -> CredentialRecord:
     """Log in to ``server``; stores and returns the new record. Raises OAuthError (one line)."""
@@ -101,7 +96,7 @@ async def login(
 
 
 async def _login(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     server: ServerConfig,
     loaded: LoadedConfig,
     store: LoginStore,
@@ -196,7 +191,7 @@ def _is_invalid_scope(exc: OAuthError) -> bool:
 
 
 async def _authorize_once(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     server: ServerConfig,
     loaded: LoadedConfig,
     store: LoginStore,

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-import httpx
+import httpx2
 
 from mcpdeck.credentials.lock import refresh_lock
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
@@ -37,7 +37,7 @@ class RefreshStore(Protocol):
 
 
 async def refresh_credentials(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     store: RefreshStore,
     codex_home: Path,
     key: CredentialKey,
@@ -76,7 +76,7 @@ async def refresh_credentials(
 
 
 async def _refresh(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     store: RefreshStore,
     key: CredentialKey,
     record: CredentialRecord,

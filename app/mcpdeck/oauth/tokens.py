@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
 from mcpdeck.oauth.fetch import FetchFailed, bounded_request, require_secure
@@ -53,7 +53,7 @@ def _apply_client_auth(
 
 
 async def token_request(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     token_endpoint: str,
     form: dict[str, str],
     client: ClientAuth,

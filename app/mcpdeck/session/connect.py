@@ -295,19 +295,20 @@ async def open_session(
                 trace.emit("probe", "start", f"starting {server.command}", command=server.command)
             streams = await stack.enter_async_context(stdio_client(params, errlog=stderr))
         else:
-            import httpx2
             from mcp.client.streamable_http import streamable_http_client
 
+            from mcpdeck.net import new_client
             from mcpdeck.session.http import HttpLog, RecordingTransport, SessionAuth
 
             assert server.url is not None
-            log = HttpLog()
+            log = recorded = HttpLog()
             headers, _missing = http_headers(server, source)
-            client = httpx2.AsyncClient(
-                transport=RecordingTransport(log, trace),
-                auth=SessionAuth(headers, token_provider, log),
-                timeout=httpx2.Timeout(timeout, read=max(timeout, server.tool_timeout_sec)),
-                follow_redirects=False,
+            client = new_client(
+                timeout=timeout,
+                read_timeout=max(timeout, server.tool_timeout_sec),
+                auth=SessionAuth(headers, token_provider, recorded),
+                wrap=lambda inner: RecordingTransport(inner, recorded, trace),
+                environ=source,
             )
             await stack.enter_async_context(client)
             streams = await stack.enter_async_context(

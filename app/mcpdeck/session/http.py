@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import httpx2
 
-from mcpdeck.net import ssl_context
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.redact import redact, register_secret
 from mcpdeck.session.models import HttpExchange, TokenSource
@@ -69,8 +68,10 @@ def _rpc_method(request: httpx2.Request) -> str | None:
 
 
 class RecordingTransport(httpx2.AsyncBaseTransport):
-    def __init__(self, log: HttpLog, trace: FlowTrace | None) -> None:
-        self._inner = httpx2.AsyncHTTPTransport(verify=ssl_context())
+    def __init__(
+        self, inner: httpx2.AsyncBaseTransport, log: HttpLog, trace: FlowTrace | None
+    ) -> None:
+        self._inner = inner
         self._log = log
         self._trace = trace
 

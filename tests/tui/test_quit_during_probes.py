@@ -1,0 +1,86 @@
+"""Quitting while probes are in flight: the probes are cancelled, not waited for.
+
+A real loopback server accepts the probe's request and never answers; the probe timeout is a
+minute. Before the fix the probe thread could not be cancelled, so the connection stayed open
+(and the process's exit waited) until that timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from mcpdeck.tui.services import Services
+from tests.tui.conftest import World, build
+
+PROBE_TIMEOUT = 60.0
+# Below every timeout of the probe (its request gives up after 10 s): only a cancelled probe
+# closes its connection this soon.
+EVENTUALLY = 5.0
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[tuple[str, asyncio.Event, asyncio.Event]]:
+    """Reads a request, never answers; says when a request arrived and when the client left."""
+    asked, left = asyncio.Event(), asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            asked.set()
+            await reader.read()  # returns at EOF: the client closed its end
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        left.set()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/mcp", asked, left
+    finally:
+        server.close()
+
+
+def _probe_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "mcpdeck-probes"]
+
+
+async def test_cancelling_a_probe_closes_its_connection(world: World) -> None:
+    async with silent_server() as (url, asked, left):
+        world.write_user(f'[mcp_servers.slow]\nurl = "{url}"\n')
+        services = Services(
+            world.home, world.project, env=dict(os.environ), probe_timeout=PROBE_TIMEOUT
+        )
+        loaded = await services.load_config()
+        results: list[object] = []
+        task = asyncio.create_task(services.probe(loaded, results.append))
+        await asyncio.wait_for(asked.wait(), EVENTUALLY)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+        await asyncio.wait_for(left.wait(), EVENTUALLY)
+        assert results == []
+    for thread in _probe_threads():
+        thread.join(EVENTUALLY)
+    assert _probe_threads() == []
+
+
+async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
+    async with silent_server() as (url, asked, left):
+        world.write_user(f'[mcp_servers.slow]\nurl = "{url}"\n')
+        services = Services(
+            world.home, world.project, env=dict(os.environ), probe_timeout=PROBE_TIMEOUT
+        )
+        app = build(world, services)
+        async with app.run_test() as pilot:
+            await asyncio.wait_for(asked.wait(), EVENTUALLY)
+            assert _probe_threads()
+            await pilot.press("ctrl+q")
+        await asyncio.wait_for(left.wait(), EVENTUALLY)
+    for thread in _probe_threads():
+        thread.join(EVENTUALLY)
+    assert _probe_threads() == []
