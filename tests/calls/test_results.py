@@ -68,3 +68,21 @@ def test_saved_files_are_named_by_mcpdeck_not_the_server(tmp_path: Path) -> None
     path = save_item(tmp_path / "out", "../../etc/passwd", 0, item)
     assert path == tmp_path / "out" / "etc-passwd-1.png"
     assert path.read_bytes() == b"\x89PNG"
+
+
+def test_uri_templates_expand_their_variables() -> None:
+    from mcpdeck.tui.screens.call import expand_template, template_schema
+
+    assert template_schema("issue://{id}/comments{?page,size}") == {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "page": {"type": "string"},
+            "size": {"type": "string"},
+        },
+        "required": ["id"],
+    }
+    assert expand_template("issue://{id}", {"id": "LIN 1/2"}) == "issue://LIN%201%2F2"
+    assert expand_template("file://{+path}", {"path": "a/b c"}) == "file://a/b%20c"
+    assert expand_template("i://{id}{?page,size}", {"id": "1", "size": "5"}) == "i://1?size=5"
+    assert expand_template("i://{id}{?page}", {"id": "1"}) == "i://1"

@@ -181,3 +181,19 @@ async def test_history_reruns_a_call_with_one_key(world: World) -> None:
         assert "Echo: hello again" in result_text(app)
         assert again.query_one(ToolForm).values() == {"message": "hello again"}
         assert [r.outcome for _, r in app.history.of("everything")] == ["ok", "ok"]
+
+
+async def test_a_resource_template_is_filled_in_then_read(world: World) -> None:
+    app = everything_app(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_diagnosis(pilot, app, "everything")
+        call = await open_row(pilot, app, "templates", "Dynamic Text Resource")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert str(call.query_one("#f-resourceId-error", Static).render()) == "✗ required"
+        call.query_one("#f-resourceId", Input).value = "7"
+        await pilot.press("f5")
+        await finish(pilot, app)
+        assert call.result is not None and call.result.outcome == "ok", call.result
+        assert call.request.target == "demo://resource/dynamic/text/7"
+        assert "Resource 7: This is a plaintext resource" in result_text(app)
