@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     import httpx2
 
 DEFAULT_TIMEOUT_SEC = 15.0
-# Per origin. Status probes send up to three requests per server at once, and one host may
-# serve many servers; the pool's per-event bookkeeping is linear in this number.
-MAX_CONNECTIONS_PER_ORIGIN = 64
-MAX_KEEPALIVE_PER_ORIGIN = 16
+# Per origin. Status probes send up to three requests per server at once and one host may
+# serve hundreds of servers (a gateway): 2000 requests at 200 ms each through 256 connections
+# take under 2 s, within the probe timeout. The pool's per-event bookkeeping is linear in the
+# connections it holds, which stays small for the usual one-server hosts.
+MAX_CONNECTIONS_PER_ORIGIN = 256
+MAX_KEEPALIVE_PER_ORIGIN = 32
 
 Wrap = Callable[["httpx2.AsyncBaseTransport"], "httpx2.AsyncBaseTransport"]
 
@@ -78,11 +80,17 @@ def ensure_open_files(needed: int) -> None:
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """localhost, *.localhost and loopback addresses (127/8, ::1)."""
+    """A loopback address literal (127/8, ::1), or ``localhost`` itself: decided without name
+    resolution.
+
+    ``*.localhost`` is not: RFC 6761 asks resolvers to map it to loopback, but nothing forces
+    the resolver in use (a hosts file, a corporate DNS) to, so plain http to it could leave the
+    machine.
+    """
     if not host:
         return False
     host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     import ipaddress
 
@@ -90,6 +98,13 @@ def is_loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def is_local_name(host: str | None) -> bool:
+    """Loopback, or a ``*.localhost`` name: never sent through a proxy, and what browsers map to
+    loopback themselves (a login callback there binds 127.0.0.1). Not trusted for plain-http
+    authorization endpoints: that is :func:`is_loopback_host`."""
+    return is_loopback_host(host) or (host or "").lower().rstrip(".").endswith(".localhost")
 
 
 def _env(environ: Mapping[str, str], name: str) -> str:
@@ -120,7 +135,7 @@ def proxy_for(
 ) -> str | None:
     """The proxy URL the environment asks for this URL's origin, or None for a direct connection."""
     env = os.environ if environ is None else environ
-    if is_loopback_host(host) or _bypassed(host, port, _env(env, "no_proxy")):
+    if is_local_name(host) or _bypassed(host, port, _env(env, "no_proxy")):
         return None
     return _env(env, f"{scheme}_proxy") or _env(env, "all_proxy") or None
 

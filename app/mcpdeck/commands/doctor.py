@@ -107,6 +107,7 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
     from rich.tree import Tree
 
     from mcpdeck.diagnostics.fixes import describe_edit
@@ -116,6 +117,10 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
 
     def esc(text: Any) -> str:
         return escape(for_display(text))
+
+    def cell(text: Any) -> Text:
+        # Table cells as Text: outside text is never parsed as markup there.
+        return Text(for_display(text))
 
     if problems:
         console.print("[bold red]Configuration problems[/]")
@@ -165,7 +170,7 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
             if written != file and (file == cfg["file"] or labelled):
                 line = written[len(file) + 1 :]
                 written = f"{f['layer']}, line {line}" if labelled else f"line {line}"
-            table.add_row(esc(f["key"]), esc(_value(f["value"])), esc(written))
+            table.add_row(cell(f["key"]), cell(_value(f["value"])), cell(written))
         node.add(table)
         if transport.get("type") == "stdio":
             resolved = transport.get("resolved_command")
@@ -261,7 +266,7 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
                 ttable.add_column("description")
                 for t in tools:
                     shown = "yes" if t["exposed"] else f"[yellow]hidden by {esc(t['hidden_by'])}[/]"
-                    ttable.add_row(esc(t["name"]), shown, esc((t["description"] or "")[:80]))
+                    ttable.add_row(cell(t["name"]), shown, cell((t["description"] or "")[:80]))
                 tnode.add(ttable)
             for label, key, columns in (
                 ("Resources", "resources", ("uri", "name", "mime_type")),
@@ -280,7 +285,7 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
                     for item in items:
                         rtable.add_row(
                             *(
-                                esc(
+                                cell(
                                     ", ".join(item[c])
                                     if isinstance(item[c], list)
                                     else (item[c] or "")
@@ -327,5 +332,5 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
         steps.add_column(overflow="fold")
         for name, f in todo:
             mark = "[red]✗[/]" if f.severity == "error" else "[yellow]![/]"
-            steps.add_row(mark, esc(name), esc(f.fix))
+            steps.add_row(mark, cell(name), cell(f.fix))
         console.print(steps)

@@ -31,7 +31,7 @@ PROBE_TIMEOUT_SEC = 10.0
 def _printer(console: Any) -> Any:
     from rich.text import Text
 
-    from mcpdeck.redact import for_display
+    from mcpdeck.redact import for_display, sanitize
 
     def show(event: FlowEvent) -> None:
         mark, style = _MARKS.get(event.status, ("·", ""))
@@ -41,8 +41,9 @@ def _printer(console: Any) -> Any:
                     (f" {mark} ", style), (f"{'authorize':<13}", "bold"), "open this URL to log in:"
                 )
             )
-            # Plain print: the URL must stay one unbroken, copyable line.
-            print(for_display(event.data["url"]), flush=True)
+            # Plain print: the URL must stay one unbroken, copyable line. Sanitized, not
+            # redacted: a masked parameter would make the URL useless, and it carries no token.
+            print(sanitize(event.data["url"]), flush=True)
             return
         if event.step == "error":
             return  # the command's one-line error says it once, on stderr

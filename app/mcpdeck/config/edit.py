@@ -5,18 +5,28 @@ the order of everything outside the touched table stay byte for byte; new tables
 with tomlkit. Each result is re-parsed and compared with the intended change; when the file's
 layout defeats the text edit (inline tables, dotted keys elsewhere), tomlkit edits the document
 instead, under the same check. Writes are atomic and keep the file's mode.
+
+Every read-modify-write runs under :func:`locked`: an exclusive ``flock`` on the file's
+directory, taken before the file is read, so twenty ``mcpdeck add`` at once add twenty servers
+and an ``add`` beside a ``disable`` loses neither. The directory, not the file, because the
+atomic rename gives the file a new inode at every write (and the first ``add`` has no file to
+lock). Under the lock, temp files left by an edit that was killed are removed. A symlinked
+config is edited at its target and a hard-linked one in place, so both links survive.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import fcntl
+import math
 import os
 import re
 import stat
 import tempfile
+import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +51,74 @@ NEW_FILE_MODE = 0o600
 NEW_DIR_MODE = 0o700
 
 _ENABLED_RE = re.compile(r"^(\s*enabled\s*=\s*)(true|false)\b")
+_TEMP_PREFIX = "."
+_TEMP_SUFFIX = ".tmp"
+
+# Directories this thread holds the edit lock of (flock on a second descriptor would wait for
+# the first: nested calls, such as write_atomic inside an edit, must not take it again).
+_held = threading.local()
+
+
+# --- the lock ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def locked(file: Path) -> Iterator[Path]:
+    """Hold the exclusive edit lock of ``file``'s config directory; yields the path to edit.
+
+    Read the file inside the block, so the change applies to what is on disk now and not to
+    what another process replaced a moment ago. Every config write of mcpdeck goes through
+    here (``add``, ``remove``, ``enable``/``disable``, the doctor's fixes, trust changes).
+    """
+    target = _target(file)
+    directory = target.parent
+    held: set[str] = _held.__dict__.setdefault("dirs", set())
+    key = os.path.realpath(directory)  # one key however the caller spelled the path
+    if key in held:
+        yield target
+        return
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=NEW_DIR_MODE, exist_ok=True)
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot open the directory to lock it: {exc.strerror or exc}", file=str(target)
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(key)
+        try:
+            _remove_stale_temps(target)
+            yield target
+        finally:
+            held.discard(key)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def edit_text(file: Path, change: Callable[[str], str | None]) -> bool:
+    """Apply ``change`` to the current text of ``file`` (``""`` when absent) under the lock.
+
+    ``change`` returns the new text, or None to leave the file alone; True when it was written.
+    """
+    with locked(file) as target:
+        text, _ = _read(target, missing_ok=True)
+        new_text = change(text)
+        if new_text is None or (new_text == text and target.exists()):
+            return False
+        write_atomic(target, new_text.encode("utf-8"))
+        return True
+
+
+def _remove_stale_temps(target: Path) -> None:
+    # Only under the lock: no other mcpdeck edit of this directory is writing one right now.
+    pattern = f"{_TEMP_PREFIX}{target.name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            if entry.name.startswith(pattern) and entry.name.endswith(_TEMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -52,7 +130,11 @@ def add_server(file: Path, name: str, table: dict[str, Any]) -> None:
         raise ConfigError(
             f"invalid server name {name!r}", hint="use only letters, digits, '-' and '_'"
         )
-    file = _target(file)
+    with locked(file) as target:
+        _add_server(target, name, table)
+
+
+def _add_server(file: Path, name: str, table: dict[str, Any]) -> None:
     text, document = _read(file, missing_ok=True)
     servers = _servers(document, file, text)
     if name in servers:
@@ -77,7 +159,11 @@ def add_server(file: Path, name: str, table: dict[str, Any]) -> None:
 
 def remove_server(file: Path, name: str) -> None:
     """Remove ``[mcp_servers.NAME]`` (and its sub-tables) from ``file``."""
-    file = _target(file)
+    with locked(file) as target:
+        _remove_server(target, name)
+
+
+def _remove_server(file: Path, name: str) -> None:
     text, document = _read(file, missing_ok=True)
     servers = _servers(document, file, text)
     if name not in servers:
@@ -97,7 +183,11 @@ def remove_server(file: Path, name: str) -> None:
 
 def set_enabled(file: Path, name: str, enabled: bool) -> bool:
     """Set ``enabled`` for the server in ``file``; returns False when nothing had to change."""
-    file = _target(file)
+    with locked(file) as target:
+        return _set_enabled(target, name, enabled)
+
+
+def _set_enabled(file: Path, name: str, enabled: bool) -> bool:
     text, document = _read(file, missing_ok=True)
     servers = _servers(document, file, text)
     if name not in servers:
@@ -141,16 +231,27 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = NEW_FILE_MODE) -> N
 
     The old content stays intact if anything fails; an existing file keeps its mode, a new one
     gets ``new_mode`` (0600: config files may name secrets' environment variables and hosts).
+    Runs under the edit lock (taken here when the caller does not hold it). A file with other
+    hard links is rewritten in place instead: a rename would leave the other names behind on
+    the old content.
     """
-    path = Path(path)
+    with locked(path) as target:
+        _write_atomic(target, data, new_mode)
+
+
+def _write_atomic(path: Path, data: bytes, new_mode: int) -> None:
     parent = path.parent
-    if not parent.exists():
-        parent.mkdir(parents=True, mode=NEW_DIR_MODE, exist_ok=True)
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
     except FileNotFoundError:
-        mode = new_mode
-    fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        info = None
+    mode = stat.S_IMODE(info.st_mode) if info is not None else new_mode
+    if info is not None and info.st_nlink > 1:
+        _write_in_place(path, data)
+        return
+    fd, tmp_name = tempfile.mkstemp(
+        dir=parent, prefix=f"{_TEMP_PREFIX}{path.name}.", suffix=_TEMP_SUFFIX
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -163,6 +264,16 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = NEW_FILE_MODE) -> N
             os.unlink(tmp_name)
         raise
     _fsync_dir(parent)
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    # Same inode, so every hard link sees the new content; we hold the edit lock, and the
+    # new content is complete in memory before the file is truncated.
+    with open(path, "r+b") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 # --- reading and checking -----------------------------------------------------------------
@@ -220,10 +331,30 @@ def _not_in_file(name: str, file: Path) -> ConfigError:
     return ConfigError(f"no server named '{name}' in {file}", hint="run `mcpdeck list`")
 
 
-def _normalise(document: dict[str, Any]) -> dict[str, Any]:
+def _normalise(document: dict[str, Any]) -> Any:
     if document.get("mcp_servers") == {}:
         document = {k: v for k, v in document.items() if k != "mcp_servers"}
-    return document
+    return _comparable(document)
+
+
+class _NaN:
+    """Stands in for a float NaN, which is never equal to itself (TOML allows ``nan``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _NaN)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return _NaN()
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
 
 
 def _first_that_works(

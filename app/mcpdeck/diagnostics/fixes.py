@@ -1,7 +1,8 @@
 """Apply a finding's config edit: one key of one ``[mcp_servers.NAME]`` table, or project trust.
 
-tomlkit keeps every comment, blank line and the order of everything else; the write is atomic
-through :func:`mcpdeck.config.edit.write_atomic` and keeps the file's mode.
+tomlkit keeps every comment, blank line and the order of everything else; each read-modify-write
+runs under the config edit lock (:func:`mcpdeck.config.edit.locked`), so a fix applied while
+`mcpdeck add` runs loses neither, and the write is atomic and keeps the file's mode.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
-from mcpdeck.config.edit import write_atomic
+from mcpdeck.config.edit import locked, write_atomic
 from mcpdeck.config.validate import is_valid_server_name
 from mcpdeck.errors import UsageError
 
@@ -82,6 +83,11 @@ def set_server_key(file: Path, name: str, key: str, value: Any) -> None:
     _check(name, key)
     if value is None:
         raise UsageError(f"no value given for {key}", hint="this fix needs a value from you")
+    with locked(file):
+        _set_server_key(file, name, key, value)
+
+
+def _set_server_key(file: Path, name: str, key: str, value: Any) -> None:
     doc = _read(file)
     table = _server_table(doc, name, create=True)
     *parents, leaf = key.split(".")
@@ -98,6 +104,11 @@ def set_server_key(file: Path, name: str, key: str, value: Any) -> None:
 def unset_server_key(file: Path, name: str, key: str) -> bool:
     """Remove ``mcp_servers.NAME.KEY``; False when it was not there. Empty sub-tables go too."""
     _check(name, key)
+    with locked(file):
+        return _unset_server_key(file, name, key)
+
+
+def _unset_server_key(file: Path, name: str, key: str) -> bool:
     doc = _read(file)
     table = _server_table(doc, name, create=False)
     if table is None:
@@ -121,6 +132,11 @@ def unset_server_key(file: Path, name: str, key: str) -> bool:
 
 def trust_project(file: Path, project: str) -> None:
     """``[projects."<abs path>"] trust_level = "trusted"`` in the user config."""
+    with locked(file):
+        _trust_project(file, project)
+
+
+def _trust_project(file: Path, project: str) -> None:
     doc = _read(file)
     projects = doc.get("projects")
     if projects is None:

@@ -13,7 +13,7 @@ import html
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from mcpdeck.net import is_loopback_host
+from mcpdeck.net import is_local_name
 from mcpdeck.oauth.errors import CallbackError
 from mcpdeck.oauth.trace import FlowTrace
 
@@ -56,7 +56,8 @@ def listen_spec(callback_url: str | None, callback_port: int | None) -> ListenSp
         url_port = parts.port
     except ValueError:
         url_port = None
-    local = is_loopback_host(parts.hostname)
+    # Browsers map *.localhost to loopback themselves: such a callback still binds 127.0.0.1.
+    local = is_local_name(parts.hostname)
     host = "127.0.0.1" if local else "0.0.0.0"
     port = callback_port or url_port or 0
     if local and url_port is None:
@@ -92,6 +93,8 @@ class CallbackListener:
         self._expect: Expectation | None = None
         self._done: asyncio.Future[CallbackResult] | None = None
         self._used = False
+        # Connections being served: a browser keeps idle ones open (speculative preconnects).
+        self._connections: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> CallbackListener:
         await self.start()
@@ -142,6 +145,13 @@ class CallbackListener:
             self._done.cancel()
         if self._server is not None:
             self._server.close()
+            # End the connections still open (idle browser sockets) here, quietly: left to the
+            # event loop's shutdown, each one printed a CancelledError traceback.
+            connections = list(self._connections)
+            for task in connections:
+                task.cancel()
+            if connections:
+                await asyncio.gather(*connections, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
             self._server = None
@@ -149,6 +159,19 @@ class CallbackListener:
     # -- the HTTP side ------------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        try:
+            await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            pass  # the listener closed while this connection idled
+        finally:
+            writer.close()
+            if task is not None:
+                self._connections.discard(task)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             try:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10.0)

@@ -210,18 +210,32 @@ def as_metadata_urls(issuer: str) -> list[str]:
     ]
 
 
-def resource_matches(prm_resource: str, server_url: str) -> bool:
-    """Same scheme, host and port; the server's path is the resource's path or below it."""
-    a, b = urlsplit(prm_resource), urlsplit(server_url)
-    if a.scheme.lower() != b.scheme.lower():
+def resource_matches(prm_resource: str, server_url: str, *, origin_allowed: bool = True) -> bool:
+    """The PRM ``resource`` names this server (RFC 9728 §3.3).
+
+    Identical to the server URL (scheme and host case, default port and a trailing slash aside);
+    or, when ``origin_allowed``, the server's origin: that is the identifier a PRM at the root
+    well-known URL was derived from, and what the conformance suite's servers and many real
+    ones publish. A path in between (``https://host/tenant`` for ``https://host/tenant/mcp``)
+    or anywhere else is refused: a resource on the same host could otherwise widen the token's
+    audience beyond this server.
+    """
+    try:
+        a, b = urlsplit(prm_resource), urlsplit(server_url)
+        same_origin = (
+            a.scheme.lower() == b.scheme.lower()
+            and (a.hostname or "").lower() == (b.hostname or "").lower()
+            and _port(a) == _port(b)
+        )
+    except ValueError:  # a host such as "a]b": no resource of ours
         return False
-    if (a.hostname or "").lower() != (b.hostname or "").lower():
-        return False
-    if _port(a) != _port(b):
+    if not same_origin or a.fragment:
         return False
     want = a.path.rstrip("/")
     have = b.path.rstrip("/")
-    return have == want or have.startswith(want + "/")
+    if have == want and a.query == b.query:
+        return True
+    return origin_allowed and want == "" and not a.query
 
 
 def _port(parts: Any) -> int | None:
@@ -381,15 +395,19 @@ async def _find_prm(
                 f"protected resource metadata named by the server could not be read: {why}",
                 hint="check the server's resource_metadata URL",
             )
-        return _valid_prm(fetched, server_url), named
+        return _valid_prm(fetched, server_url, from_url="header"), named
     for url in prm_well_known_urls(server_url):
         fetched, _ = await _get_metadata(http, url, tracer, "protected resource metadata")
         if fetched is not None:
-            return _valid_prm(fetched, server_url), url
+            root = url == prm_well_known_urls(server_url)[-1]
+            return _valid_prm(fetched, server_url, from_url="root" if root else "path"), url
     return None, None
 
 
-def _valid_prm(fetched: Fetched, server_url: str) -> dict[str, Any]:
+def _valid_prm(fetched: Fetched, server_url: str, *, from_url: str) -> dict[str, Any]:
+    """The PRM document, checked. ``from_url`` says where it was found: ``path`` (the path-aware
+    well-known URL: the resource must be the server URL), ``root`` or ``header`` (the origin
+    is accepted too, see :func:`resource_matches`)."""
     try:
         prm = fetched.json_object()
     except OAuthError as exc:
@@ -397,7 +415,7 @@ def _valid_prm(fetched: Fetched, server_url: str) -> dict[str, Any]:
     resource = prm.get("resource")
     if not isinstance(resource, str) or not resource:
         raise DiscoveryError(f"protected resource metadata at {fetched.url} has no resource")
-    if not resource_matches(resource, server_url):
+    if not resource_matches(resource, server_url, origin_allowed=from_url != "path"):
         raise DiscoveryError(
             f"protected resource metadata at {fetched.url} names resource {resource}, "
             f"which is not {server_url}; refusing to authorize",

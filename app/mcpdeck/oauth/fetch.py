@@ -1,5 +1,9 @@
 """Bounded HTTP for OAuth: a size limit and a total time limit on every read, no redirects.
 
+The size limit counts decoded bytes as they are decoded: a 250 KB gzip body that inflates to
+250 MB (a "gzip bomb") stops at the limit instead of being inflated whole. mcpdeck decodes the
+raw stream itself with ``zlib`` and a ``max_length``, so no single chunk can inflate past it.
+
 Only stdlib and httpx2 here: ``mcpdeck list`` reaches this module through discovery.
 """
 
@@ -8,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +24,9 @@ from mcpdeck.oauth.errors import InsecureEndpointError, OAuthError
 
 MAX_BODY_BYTES = 256 * 1024
 DEFAULT_TIMEOUT_SEC = 10.0
+# Only the codings mcpdeck decodes itself under the limit; a server sending another one (br,
+# zstd) gets a clear failure instead of an unbounded third-party decoder.
+ACCEPT_ENCODING = "gzip, deflate"
 MCP_PROTOCOL_VERSION = "2025-11-25"
 
 
@@ -62,7 +70,10 @@ async def bounded_request(
 ) -> Fetched:
     """One request; never follows redirects; reads at most ``max_bytes`` of body."""
     started = time.monotonic()
-    kwargs: dict[str, Any] = {"headers": headers or {}, "follow_redirects": False}
+    kwargs: dict[str, Any] = {
+        "headers": {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})},
+        "follow_redirects": False,
+    }
     if data is not None:
         kwargs["data"] = data
     if json_body is not None:
@@ -73,18 +84,11 @@ async def bounded_request(
     try:
         async with asyncio.timeout(timeout):
             async with http.stream(method, url, **kwargs) as response:
-                chunks: list[bytes] = []
-                size = 0
-                too_large = False
+                reader = _BoundedBody(response.headers.get("content-encoding", ""), max_bytes, url)
                 async for chunk in response.aiter_raw():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        too_large = True
+                    if not reader.feed(chunk):
                         break
-                    chunks.append(chunk)
-                body = b"".join(chunks)
-                if not too_large and response.headers.get("content-encoding"):
-                    body = _decode(response, body)
+                body, too_large = reader.result()
                 return Fetched(
                     url=url,
                     status=response.status_code,
@@ -99,12 +103,77 @@ async def bounded_request(
         raise FetchFailed(f"{url}: {_describe(exc)}") from None
 
 
-def _decode(response: httpx2.Response, body: bytes) -> bytes:
-    decoder = response._get_content_decoder()  # httpx2 has no public one-shot decoder
-    try:
-        return b"".join([*decoder.decode(body), *decoder.flush()])
-    except httpx2.DecodingError:
-        return body
+class _BoundedBody:
+    """Raw body chunks in, at most ``limit`` decoded bytes out; both sizes are bounded."""
+
+    def __init__(self, content_encoding: str, limit: int, url: str) -> None:
+        self.limit = limit
+        self.raw_size = 0
+        self.too_large = False
+        self.undecodable = False
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.raw: list[bytes] = []
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        self._zlib: Any = None
+        self._deflate = False
+        if not codings:
+            return
+        if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+            raise FetchFailed(
+                f"{url}: unsupported Content-Encoding {content_encoding!r} (mcpdeck asks for "
+                f"{ACCEPT_ENCODING})"
+            )
+        if codings[0] == "deflate":
+            self._deflate = True  # zlib-wrapped per RFC 9110, raw deflate from some servers
+            self._zlib = zlib.decompressobj()
+        else:
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take one raw chunk; False once the limit is passed (stop reading)."""
+        self.raw_size += len(chunk)
+        if self._zlib is None or self.undecodable:
+            if self.raw_size > self.limit:
+                self.too_large = True
+                return False
+            (self.raw if self.undecodable else self.parts).append(chunk)
+            if not self.undecodable:
+                self.size += len(chunk)
+            return True
+        self.raw.append(chunk)
+        if self.raw_size > self.limit:
+            # The compressed body alone passes the limit: the decoded one would too.
+            self.too_large = True
+            return False
+        data = chunk
+        while data:
+            room = self.limit - self.size + 1  # one byte past the limit proves "too large"
+            try:
+                out = self._zlib.decompress(data, room)
+            except zlib.error:
+                if self._deflate and self.size == 0 and self.raw_size == len(chunk):
+                    self._deflate = False
+                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                self.undecodable = True
+                return True
+            self.parts.append(out)
+            self.size += len(out)
+            if self.size > self.limit:
+                self.too_large = True
+                return False
+            data = self._zlib.unconsumed_tail
+        return True
+
+    def result(self) -> tuple[bytes, bool]:
+        if self.too_large:
+            return b"", True
+        if self.undecodable:
+            # Not what the header said: hand back the bytes as sent; the JSON check says why.
+            return b"".join(self.raw), False
+        return b"".join(self.parts), False
 
 
 def _describe(exc: httpx2.HTTPError) -> str:
@@ -115,9 +184,19 @@ def _describe(exc: httpx2.HTTPError) -> str:
     return type(exc).__name__
 
 
+def split_url(url: str, what: str) -> Any:
+    """``urlsplit`` with a clear error: a hostile host such as ``a]b`` is not a crash."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise OAuthError(f"{what} {url!r} is not a valid URL") from None
+    return parts
+
+
 def require_secure(url: str, what: str) -> None:
     """HTTPS for every authorization endpoint, except on loopback (security rule)."""
-    parts = urlsplit(url)
+    parts = split_url(url, what)
     if parts.scheme == "https":
         return
     if parts.scheme == "http" and is_loopback_host(parts.hostname):
