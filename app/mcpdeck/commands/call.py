@@ -77,12 +77,12 @@ def parse_arguments(args: argparse.Namespace, schema: dict[str, Any] | None) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from mcpdeck.config.loader import load_config
+    from mcpdeck.config.loader import load_from_args
     from mcpdeck.config.paths import check_codex_home
     from mcpdeck.session.connect import preload_sdk
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     server = _server(loaded, args.name)
     kinds: dict[str, CallKind] = {"call": "tool", "read": "resource", "prompt": "prompt"}
     kind = kinds[args.command]
