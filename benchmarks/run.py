@@ -87,6 +87,7 @@ class Sample:
     ok: bool
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu_s: float = 0.0  # user + system CPU time of the process (wait4)
 
 
 @dataclass
@@ -130,7 +131,8 @@ def run_once(inv: Invocation, validate: Validator) -> Sample:
     if code < 0:
         return Sample(seconds, usage.ru_maxrss, code, False, f"killed after {inv.timeout:.0f} s")
     ok, note, extra = validate(code, stdout, stderr)
-    return Sample(seconds, usage.ru_maxrss, code, ok, note, extra)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(seconds, usage.ru_maxrss, code, ok, note, extra, cpu)
 
 
 def _kill_group(pid: int) -> None:
@@ -197,6 +199,9 @@ class Case:
 
     def median(self) -> float | None:
         return statistics.median(self.times()) if self.samples else None
+
+    def cpu_median(self) -> float | None:
+        return statistics.median(s.cpu_s for s in self.samples) if self.samples else None
 
     def peak_mb(self) -> float | None:
         return max(s.maxrss_kb for s in self.samples) / 1024 if self.samples else None
@@ -942,7 +947,14 @@ def chart_svg(rows: list[Row]) -> str:
     import math
 
     width, height, left, right, top, bottom = 640, 360, 60, 190, 20, 40
-    lo, hi = 10.0, 10000.0  # ms
+    medians = [
+        m * 1000
+        for _, group, tool, _, _ in SERIES
+        for n in SIZES
+        if (m := _median(_find(rows, group, f"{n} ", tool))) is not None
+    ]
+    decades = 4 if medians and max(medians) > 10000 else 3
+    lo, hi = 10.0, 10.0 ** (1 + decades)  # ms
     pw, ph = width - left - right, height - top - bottom
 
     def x(n: int) -> float:
@@ -950,14 +962,16 @@ def chart_svg(rows: list[Row]) -> str:
 
     def y(ms: float) -> float:
         ms = min(max(ms, lo), hi)
-        return top + ph * (1 - (math.log10(ms) - 1) / 3)
+        return top + ph * (1 - (math.log10(ms) - 1) / decades)
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
-    for ms in (10, 30, 100, 300, 1000, 3000, 10000):
+    for ms in (10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000):
+        if ms > hi:
+            break
         yy = y(ms)
         out.append(
             f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#ddd"/>'
@@ -1056,15 +1070,18 @@ def write_report(path: Path, ctx: dict[str, Any], rows: list[Row]) -> None:
                 out += [f"**{row.workload}**", "", *_tui_table(row), ""]
             continue
         out += [
-            "| workload | command | time | peak memory | mcpdeck / Codex |",
-            "|---|---|---|---|---|",
+            "| workload | command | time | CPU time | peak memory | mcpdeck / Codex |",
+            "|---|---|---|---|---|---|",
         ]
         for row in group_rows:
             peer = next((c for c in row.cases if c.tool == "codex"), None)
             for c in row.cases:
                 rel = ratio(c, peer) if (c.tool == "mcpdeck" and peer) else ""
                 mem = f"{c.peak_mb():.0f} MB" if c.peak_mb() is not None else "—"
-                out.append(f"| {row.workload} | `{c.label}` | {spread(c)} | {mem} | {rel} |")
+                cpu = fmt_s(c.cpu_median())
+                out.append(
+                    f"| {row.workload} | `{c.label}` | {spread(c)} | {cpu} | {mem} | {rel} |"
+                )
         for row in group_rows:
             out += [f"- {row.workload}: {note}" for note in row.notes]
         out.append("")

@@ -5,14 +5,17 @@ thread of the TUI's process that CPU competes with the UI for the GIL, so key pr
 answered late, and a thread cannot be stopped when the user quits. A child process has an
 interpreter (and, on a multi-core machine, a core) of its own, and quitting kills it.
 
-Reads one JSON object on stdin — ``codex_home``, ``cwd``, ``names`` (or null for every server),
-``timeout``, ``concurrency`` — and writes one JSON line per server to stdout as soon as its
-status is known (``mcpdeck.status.status_to_json``). The environment is the TUI's.
+Reads one request on stdin, pickled by the TUI over this private pipe (``-c`` override values
+may be TOML dates, which JSON cannot carry) — ``codex_home``, ``cwd``, ``profile``,
+``overrides``, ``names`` (None for every server), ``timeout``, ``concurrency`` — and writes one
+JSON line per server to stdout as soon as its status is known
+(``mcpdeck.status.status_to_json``). The environment is the TUI's.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,12 @@ def _credentials(loaded: Any) -> Any:
     try:
         from mcpdeck.credentials.select import open_store
 
-        return open_store(loaded.settings.credentials_store, loaded.codex_home)
+        settings = loaded.settings
+        return open_store(
+            settings.credentials_store,
+            loaded.codex_home,
+            secrets_storage=settings.secrets_storage,
+        )
     except Exception:  # no usable store: status still reports config and probes
         return None
 
@@ -35,8 +43,13 @@ def main() -> int:
     from mcpdeck.config.loader import load_config
     from mcpdeck.status import ServerStatus, compute_statuses, plan_and_settle, status_to_json
 
-    request = json.loads(sys.stdin.readline())
-    loaded = load_config(Path(request["codex_home"]), Path(request["cwd"]))
+    request = pickle.load(sys.stdin.buffer)
+    loaded = load_config(
+        Path(request["codex_home"]),
+        Path(request["cwd"]),
+        profile=request["profile"],
+        overrides=request["overrides"],
+    )
     credentials = _credentials(loaded)
     names = request.get("names")
     out = sys.stdout
@@ -45,7 +58,8 @@ def main() -> int:
         out.write(json.dumps(status_to_json(status)) + "\n")
         out.flush()
 
-    plan = plan_and_settle(loaded, credentials, names=names)
+    check_tokens = bool(request.get("check_tokens", False))
+    plan = plan_and_settle(loaded, credentials, names=names, check_tokens=check_tokens)
     asyncio.run(
         compute_statuses(
             loaded,
@@ -55,6 +69,7 @@ def main() -> int:
             concurrency=int(request["concurrency"]),
             on_result=emit,
             plan=plan,
+            check_tokens=check_tokens,
         )
     )
     return 0

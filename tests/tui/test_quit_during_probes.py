@@ -102,3 +102,22 @@ async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
             await pilot.press("ctrl+q")
         await asyncio.wait_for(left.wait(), EVENTUALLY)
     await _eventually_no_workers()
+
+
+async def test_probe_worker_sees_the_same_overrides(world: World) -> None:
+    """`-c` overrides reach the probe worker: it probes the servers the TUI shows."""
+    from tests.loopback import refused_port
+
+    url = f"http://127.0.0.1:{refused_port()}/mcp"
+    services = Services(
+        world.home,
+        world.project,
+        env=dict(os.environ),
+        overrides=[("mcp_servers.from-override.url", url)],
+    )
+    loaded = await services.load_config()
+    assert "from-override" in loaded.servers
+    results: list[object] = []
+    await services.probe(loaded, results.append)
+    assert [getattr(r, "name", None) for r in results] == ["from-override"]
+    assert "connection failed" in getattr(results[0], "detail", "")

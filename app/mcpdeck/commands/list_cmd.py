@@ -26,8 +26,14 @@ _GLYPH = {
 
 
 def _open_credentials(loaded: LoadedConfig) -> Any:
-    """The credential facade, or None when no server could have stored credentials."""
-    if not any(s.transport == "streamable_http" and s.is_active for s in loaded.servers.values()):
+    """The credential facade, or None when the config alone decides every status.
+
+    Stdio, disabled and bearer-token servers never need the store: not opening it spares its
+    imports (start-up budget).
+    """
+    from mcpdeck.status import status_from_config
+
+    if all(status_from_config(s) is not None for s in loaded.servers.values()):
         return None
     from mcpdeck.credentials.select import open_store
 
