@@ -32,6 +32,9 @@ _COMMANDS = {
     "login": "login",
     "logout": "logout",
     "doctor": "doctor",
+    "call": "call",
+    "read": "call",
+    "prompt": "call",
     "trust": "trust_cmd",
     "untrust": "trust_cmd",
 }
@@ -268,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout", type=float, default=None, metavar="SEC", help="per-server time limit"
     )
+
+    # call / read / prompt: their options live with the command (one small import, no SDK).
+    from mcpdeck.commands.call_args import add_call_commands
+
+    add_call_commands(add)
     return parser
 
 

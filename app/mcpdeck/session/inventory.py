@@ -144,7 +144,14 @@ async def list_inventory(session: McpSession) -> Inventory:
         for t in found.get("templates", [])
     ]
     inventory.prompts = [
-        PromptInfo(p.name, p.title, p.description, [a.name for a in (p.arguments or [])])
+        PromptInfo(
+            p.name,
+            p.title,
+            p.description,
+            [a.name for a in (p.arguments or [])],
+            [a.name for a in (p.arguments or []) if a.required],
+            {a.name: a.description for a in (p.arguments or []) if a.description},
+        )
         for p in found.get("prompts", [])
     ]
     session.timings.inventory_ms = (time.perf_counter() - started) * 1000

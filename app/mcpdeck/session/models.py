@@ -161,6 +161,17 @@ class PromptInfo:
     title: str | None = None
     description: str | None = None
     arguments: list[str] = field(default_factory=list)
+    required_arguments: list[str] = field(default_factory=list)
+    argument_descriptions: dict[str, str] = field(default_factory=dict)
+
+    def input_schema(self) -> dict[str, Any]:
+        """The prompt's arguments as the JSON Schema of a form (prompt arguments are strings)."""
+        properties: dict[str, Any] = {}
+        for name in self.arguments:
+            properties[name] = {"type": "string"}
+            if self.argument_descriptions.get(name):
+                properties[name]["description"] = self.argument_descriptions[name]
+        return {"type": "object", "properties": properties, "required": self.required_arguments}
 
 
 @dataclass

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from mcpdeck import __version__
 from mcpdeck.tui.commands import DeckCommands
 from mcpdeck.tui.errors import one_line
+from mcpdeck.tui.history import CallHistory
 from mcpdeck.tui.safe_text import markup, outside
 from mcpdeck.tui.services import Services
 
@@ -68,6 +69,8 @@ class McpdeckApp(App[int]):
         self.cursor_blink = cursor_blink
         self.sub_title = subtitle if subtitle is not None else f"v{__version__}"
         self.user_keymap: dict[str, str] = {}
+        # Tool calls, resource reads and prompts of this session, per server (redacted).
+        self.history = CallHistory()
 
     def outside(self, text: object) -> str:
         """Text that did not come from mcpdeck, as plain text for a widget (never markup)."""

@@ -65,6 +65,8 @@ class ItemView:
     name: str
     detail: str = ""  # URI, URI template, or arguments
     description: str = ""
+    # A prompt's arguments as a form schema (see PromptInfo.input_schema).
+    input_schema: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,9 @@ def report_view(report: ServerReport) -> ReportView:
             ItemView(t.name, t.uri_template, t.description or t.title or "") for t in inv.templates
         ]
         view.prompts = [
-            ItemView(p.name, ", ".join(p.arguments), p.description or p.title or "")
+            ItemView(
+                p.name, ", ".join(p.arguments), p.description or p.title or "", p.input_schema()
+            )
             for p in inv.prompts
         ]
     view.log = _trace(report.log)

@@ -20,8 +20,11 @@ from mcpdeck.tui.model import LoginOutcome, Probe, RefreshOutcome, ReportView
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig, ServerConfig
     from mcpdeck.oauth.trace import FlowEvent
+    from mcpdeck.session.calls import ProgressSink
+    from mcpdeck.session.results import CallResult, StepUp
     from mcpdeck.settings import UiSettings
     from mcpdeck.status import ServerStatus
+    from mcpdeck.tui.history import CallRequest
 
 EventSink = Callable[["FlowEvent"], None]
 ProbeSink = Callable[[Probe], None]
@@ -268,6 +271,28 @@ class Services:
         from mcpdeck.tui.report import apply_edit
 
         return await apply_edit(self, loaded, name, edit)
+
+    # -- calls (tools, resources, prompts) -------------------------------------------------
+
+    async def call(
+        self, loaded: LoadedConfig, request: CallRequest, on_progress: ProgressSink | None = None
+    ) -> CallResult:
+        from mcpdeck.tui.calls import run_call
+
+        return await run_call(self, loaded, request, on_progress)
+
+    async def step_up(
+        self, loaded: LoadedConfig, name: str, step: StepUp, on_event: EventSink
+    ) -> LoginOutcome:
+        """The step-up login: the scopes held plus those the server asked for."""
+        from mcpdeck.tui.calls import step_up
+
+        return await step_up(self, loaded, name, step, on_event)
+
+    async def save_items(self, result: CallResult) -> list[Path]:
+        from mcpdeck.tui.calls import downloads_dir, save_items
+
+        return await save_items(downloads_dir(self.env, self.cwd), result)
 
     # -- management ----------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ class DiagnosticScreen(Screen[None]):
             id="diag.apply",
             tooltip="apply the selected finding's config fix (asks first)",
         ),
+        Binding("h", "history", "Call history", id="diag.history", tooltip="calls made here"),
         *[
             Binding(
                 str(i),
@@ -313,7 +314,7 @@ class DiagnosticScreen(Screen[None]):
         )
         box.update(
             self._m(
-                "[b]$name[/b]  [dim]$state[/]\n\n"
+                "[b]$name[/b]  [dim]$state · Enter calls it[/]\n\n"
                 + ("$description" if tool.description else "[dim]no description[/]")
                 + "\n\n[b]Input schema[/b]\n"
                 + ("$schema" if schema else "[dim]none given[/]"),
@@ -379,6 +380,24 @@ class DiagnosticScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#findings-table")
     def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_finding(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#tools-table")
+    @on(DataTable.RowSelected, "#resources-table")
+    @on(DataTable.RowSelected, "#templates-table")
+    @on(DataTable.RowSelected, "#prompts-table")
+    def _item_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a tool calls it, on a resource reads it, on a prompt gets it."""
+        from mcpdeck.tui.screens.call import open_item
+
+        if self.report is not None and event.data_table.id:
+            kind = event.data_table.id.removesuffix("-table")
+            open_item(self, self.loaded, self.report, kind, event.cursor_row)
+
+    def action_history(self) -> None:
+        from mcpdeck.tui.screens.call import open_history
+
+        if self.report is not None:
+            open_history(self, self.loaded, self.report)
 
     @on(DataTable.RowSelected, "#findings-table")
     def _finding_selected(self, event: DataTable.RowSelected) -> None:
