@@ -67,6 +67,17 @@ class ServerStatus:
         return {k: info[k] for k in ("detail", "expires_at", "scopes", "store", "refreshable")}
 
 
+def status_to_json(status: ServerStatus) -> dict[str, Any]:
+    """Everything of a status as JSON (the TUI's probe worker sends these over a pipe)."""
+    return asdict(status)
+
+
+def status_from_json(data: dict[str, Any]) -> ServerStatus:
+    fields = dict(data)
+    fields["auth"] = AuthInfo(**fields["auth"])
+    return ServerStatus(**fields)
+
+
 def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
@@ -278,7 +289,8 @@ def settle_refused(plan: StatusPlan, wait: float = 0.2) -> None:
             status = ServerStatus(server.name, "none", info, probed=True, failed=True)
             _probe_outcome(server, fallback, status)
             plan.decided.append(status)
-    plan.to_probe = [p for p in plan.to_probe if p in rest]
+    still = {id(server) for server, _ in rest}
+    plan.to_probe = [p for p in plan.to_probe if id(p[0]) in still]  # config order kept
 
 
 def _loopback_origin(url: str) -> tuple[str, int] | None:
@@ -298,48 +310,39 @@ def _loopback_origin(url: str) -> tuple[str, int] | None:
 
 
 def _refusing(origins: list[tuple[str, int]], wait: float) -> set[tuple[str, int]]:
-    """The origins where every address refused a TCP connection within ``wait`` seconds."""
+    """The origins where every address refused a TCP connection, checked one at a time.
+
+    Stops at the first origin that accepts: an HTTP client is needed then anyway, and its
+    probes report refusals themselves (so a config of 1000 running servers costs one extra
+    connection, not 1000).
+    """
     import errno
-    import selectors
+    import select
     import socket
 
-    attempts: list[socket.socket] = []
-    pending: dict[tuple[str, int], int] = {}
-    selector = selectors.DefaultSelector()
-    try:
-        for host, port in origins:
-            try:
-                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except OSError:
-                continue
-            for family, kind, proto, _, address in infos:
-                sock = socket.socket(family, kind, proto)
+    refused: set[tuple[str, int]] = set()
+    for host, port in origins:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            return refused
+        for family, kind, proto, _, address in infos:
+            with socket.socket(family, kind, proto) as sock:
                 sock.setblocking(False)
-                attempts.append(sock)
-                sock.connect_ex(address)
-                pending[(host, port)] = pending.get((host, port), 0) + 1
-                selector.register(sock, selectors.EVENT_WRITE, (sock, (host, port)))
-        refused: dict[tuple[str, int], int] = {}
-        answered: set[tuple[str, int]] = set()
-        deadline = time.monotonic() + wait
-        while selector.get_map() and (left := deadline - time.monotonic()) > 0:
-            for key, _ in selector.select(left):
-                sock, origin = key.data
-                selector.unregister(sock)
-                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.ECONNREFUSED:
-                    refused[origin] = refused.get(origin, 0) + 1
-                else:  # connected, or another error the real probe will describe
-                    answered.add(origin)
-        return {o for o, n in refused.items() if n == pending[o] and o not in answered}
-    finally:
-        selector.close()
-        for sock in attempts:
-            sock.close()
+                code = sock.connect_ex(address)
+                if code == errno.EINPROGRESS:
+                    select.select([], [sock], [], wait)
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code != errno.ECONNREFUSED:
+                    return refused  # it answered (or failed otherwise): probe for real
+        refused.add((host, port))
+    return refused
 
 
-def _plan_and_settle(
+def plan_and_settle(
     loaded: LoadedConfig, credentials: CredentialLookup | None, **kwargs: Any
 ) -> StatusPlan:
+    """``plan_statuses`` then ``settle_refused``: everything decided before any HTTP exchange."""
     plan = plan_statuses(loaded, credentials, **kwargs)
     settle_refused(plan)
     return plan
@@ -387,7 +390,7 @@ async def compute_statuses(
     if plan is None:
         # The keyring may block on D-Bus: plan in a thread so the caller's loop stays responsive.
         plan = await asyncio.to_thread(
-            _plan_and_settle, loaded, credentials, names=names, offline=offline, environ=environ
+            plan_and_settle, loaded, credentials, names=names, offline=offline, environ=environ
         )
     for status in plan.decided:
         done(status)

@@ -1,17 +1,18 @@
-"""Quitting while probes are in flight: the probes are cancelled, not waited for.
+"""Quitting while probes are in flight: the probes are stopped, not waited for.
 
 A real loopback server accepts the probe's request and never answers; the probe timeout is a
 minute. Before the fix the probe thread could not be cancelled, so the connection stayed open
-(and the process's exit waited) until that timeout.
+(and the process's exit waited) until that timeout. Now the probes run in a child process that
+is killed when its worker is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from mcpdeck.tui.services import Services
 from tests.tui.conftest import World, build
@@ -45,8 +46,29 @@ async def silent_server() -> AsyncIterator[tuple[str, asyncio.Event, asyncio.Eve
         server.close()
 
 
-def _probe_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "mcpdeck-probes"]
+def _probe_workers() -> list[int]:
+    """Child processes of this test running the probe worker (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        state = stat.rsplit(")", 1)[1].split()[0]
+        if parent == os.getpid() and b"mcpdeck.probe_worker" in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+async def _eventually_no_workers() -> None:
+    deadline = asyncio.get_running_loop().time() + EVENTUALLY
+    while _probe_workers() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    assert _probe_workers() == []
 
 
 async def test_cancelling_a_probe_closes_its_connection(world: World) -> None:
@@ -64,9 +86,7 @@ async def test_cancelling_a_probe_closes_its_connection(world: World) -> None:
         assert task.cancelled()
         await asyncio.wait_for(left.wait(), EVENTUALLY)
         assert results == []
-    for thread in _probe_threads():
-        thread.join(EVENTUALLY)
-    assert _probe_threads() == []
+    await _eventually_no_workers()
 
 
 async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
@@ -78,9 +98,7 @@ async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
         app = build(world, services)
         async with app.run_test() as pilot:
             await asyncio.wait_for(asked.wait(), EVENTUALLY)
-            assert _probe_threads()
+            assert _probe_workers()
             await pilot.press("ctrl+q")
         await asyncio.wait_for(left.wait(), EVENTUALLY)
-    for thread in _probe_threads():
-        thread.join(EVENTUALLY)
-    assert _probe_threads() == []
+    await _eventually_no_workers()

@@ -52,10 +52,9 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     credentials = _open_credentials(loaded)
     if args.offline:
         return loaded, offline_statuses(loaded, credentials)
-    from mcpdeck.status import in_config_order, plan_statuses, settle_refused
+    from mcpdeck.status import in_config_order, plan_and_settle
 
-    plan = plan_statuses(loaded, credentials)
-    settle_refused(plan)
+    plan = plan_and_settle(loaded, credentials)
     if not plan.to_probe:  # no HTTP exchange needed: no event loop, no HTTP client
         return loaded, in_config_order(loaded, plan.decided)
     import asyncio

@@ -84,29 +84,52 @@ class Services:
     ) -> None:
         """Statuses of ``names`` (default: every server); each reported as soon as it is known.
 
-        The probes run on their own event loop in a thread: a hundred concurrent HTTP
-        exchanges cost CPU (connection-pool bookkeeping, parsing) that would otherwise delay
-        key presses. ``on_result`` is therefore called from that thread: post a message.
+        The probes run in a child process (``mcpdeck.probe_worker``): their CPU does not compete
+        with the UI for the GIL, and cancelling this coroutine (a quit, a re-check) kills the
+        child at once, closing its connections. ``on_result`` is called on this loop.
         """
-        from mcpdeck.status import DEFAULT_CONCURRENCY, compute_statuses
+        import json
+        import signal
+        import sys
+        import tempfile
 
-        try:
-            credentials = self._credentials(loaded)
-        except Exception:  # no usable store: status still reports config and probes
-            credentials = None
+        from mcpdeck.status import DEFAULT_CONCURRENCY, status_from_json
 
-        async def run() -> None:
-            await compute_statuses(
-                loaded,
-                credentials,
-                names=names,
-                timeout=self.probe_timeout,
-                concurrency=self.concurrency or DEFAULT_CONCURRENCY,
-                environ=self.env,
-                on_result=lambda status: on_result(_probe_view(status, loaded)),
+        request = {
+            "codex_home": str(loaded.codex_home),
+            "cwd": str(loaded.cwd),
+            "names": names,
+            "timeout": self.probe_timeout,
+            "concurrency": self.concurrency or DEFAULT_CONCURRENCY,
+        }
+        with tempfile.TemporaryFile() as errors:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "mcpdeck.probe_worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=errors,
+                env=None if self.env is os.environ else dict(self.env),
+                start_new_session=True,
             )
-
-        await _on_own_loop(run)
+            try:
+                assert child.stdin is not None and child.stdout is not None
+                child.stdin.write(json.dumps(request).encode() + b"\n")
+                child.stdin.close()
+                async for line in child.stdout:
+                    on_result(_probe_view(status_from_json(json.loads(line)), loaded))
+                code = await child.wait()
+            finally:
+                if child.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
+            if code != 0:
+                errors.seek(0)
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+                raise RuntimeError(
+                    f"status probes failed: {lines[-1] if lines else f'exit {code}'}"
+                )
 
     # -- OAuth ---------------------------------------------------------------------------
 
@@ -236,56 +259,6 @@ def _stat_all(files: list[Path]) -> tuple[Any, ...]:
         else:
             out.append((str(file), st.st_mtime_ns, st.st_size))
     return tuple(out)
-
-
-async def _on_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run ``make()`` on a new event loop in a daemon thread; cancelling the caller cancels it.
-
-    ``asyncio.to_thread`` cannot be cancelled: quitting the TUI waited for every probe in
-    flight (4.8 s against a slow server), as the interpreter joins executor threads at exit.
-    Here cancellation reaches the probes' own task, whose clean-up closes the connections at
-    once, and the thread is a daemon, so nothing it still does can hold the exit.
-    """
-    import concurrent.futures
-    import threading
-
-    caller = asyncio.get_running_loop()
-    finished: asyncio.Future[None] = caller.create_future()
-    started: concurrent.futures.Future[tuple[asyncio.AbstractEventLoop, asyncio.Task[None]]] = (
-        concurrent.futures.Future()
-    )
-
-    def report(error: BaseException | None) -> None:
-        if finished.done():
-            return
-        if error is None:
-            finished.set_result(None)
-        else:
-            finished.set_exception(error)
-
-    async def main() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        started.set_result((asyncio.get_running_loop(), task))
-        await make()
-
-    def target() -> None:
-        error: BaseException | None = None
-        try:
-            asyncio.run(main())
-        except BaseException as exc:  # handed to the caller, which decides
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
-            caller.call_soon_threadsafe(report, error)
-
-    threading.Thread(target=target, name="mcpdeck-probes", daemon=True).start()
-    try:
-        await asyncio.shield(finished)
-    except asyncio.CancelledError:
-        loop, task = started.result(timeout=5)
-        with contextlib.suppress(RuntimeError):  # that loop has just finished by itself
-            loop.call_soon_threadsafe(task.cancel)
-        raise
 
 
 def _probe_view(status: ServerStatus, loaded: LoadedConfig) -> Probe:
