@@ -67,7 +67,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 def register_secret(value: str | None) -> None:
     """Remember a secret so that every later :func:`redact` call masks it."""
-    if value and len(value) >= _MIN_SECRET_LEN:
+    # Not only str: values come straight from token responses, before they are validated.
+    if isinstance(value, str) and len(value) >= _MIN_SECRET_LEN:
         with _lock:
             _secrets.add(value)
 

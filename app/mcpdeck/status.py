@@ -236,7 +236,11 @@ def plan_statuses(
         found = stored.get(server.name)
         fallback: AuthInfo | None = None
         if isinstance(found, BaseException):
-            fallback = AuthInfo(detail=f"credential store error: {redact(str(found))}")
+            fallback = AuthInfo(
+                detail=f"credential store error: {redact(str(found))}",
+                # Codex's encrypted secrets store: say where the tokens are held.
+                store=getattr(found, "store", None),
+            )
         elif found is not None:
             record, store = found
             status = status_from_record(server, record, store)

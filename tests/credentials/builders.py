@@ -20,7 +20,8 @@ def make_record(name: str = "docs", url: str = DOCS_URL) -> CredentialRecord:
         issuer="https://auth.example.com",
         access_token="at-" + secrets.token_urlsafe(24),
         refresh_token="rt-" + secrets.token_urlsafe(24),
-        expires_at=time.time() + 3600,
+        # Whole seconds: Codex stores milliseconds, so the record survives a round trip exactly.
+        expires_at=float(int(time.time()) + 3600),
         requested_scopes=["read", "write"],
         granted_scopes=["read"],
         resource=url,

@@ -125,10 +125,10 @@ def test_logout_sets_an_unreadable_store_aside(
     no_secret_service: dict[str, str], codex_home: Path, project: Path
 ) -> None:
     write_config(codex_home)
-    (codex_home / STORE_FILE).write_bytes(b"damaged")
+    (codex_home / STORE_FILE).write_bytes(b"damaged")  # mcpdeck's old encrypted file
     done = logout(codex_home, project, "docs", no_secret_service)
     assert done.returncode == 0
-    assert done.stdout == "Removed OAuth credentials for 'docs' (file).\n"
+    assert done.stdout == "Removed OAuth credentials for 'docs' (legacy).\n"
     assert "could not be decrypted; moved aside" in done.stderr
     assert not (codex_home / STORE_FILE).exists()
 

@@ -1,4 +1,4 @@
-"""Backend selection: auto / keyring / file, and deleting from every backend."""
+"""Store selection as Codex chooses (auto / keyring / file), and deleting from every store."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from mcpdeck.credentials.file_store import PASSPHRASE_ENV, STORE_FILE, FileStore
+from mcpdeck.credentials.codex_file import CodexFileStore
+from mcpdeck.credentials.codex_keyring import CodexKeyringStore
+from mcpdeck.credentials.file_store import PASSPHRASE_ENV, STORE_FILE
 from mcpdeck.credentials.keyring_store import KeyringStore
 from mcpdeck.credentials.record import ClientRegistration, StoreUnavailable
 from mcpdeck.credentials.select import open_store
 from tests.credentials.builders import DOCS_URL, make_record
 from tests.fixtures.secret_service import SecretService
+
+CODEX_FILE = ".credentials.json"
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +50,7 @@ def test_keyring_mode_without_a_keyring_is_an_error(
         credentials.save(key, make_record())
     with pytest.raises(StoreUnavailable):
         credentials.locate(key)
-    assert not (codex_home / STORE_FILE).exists()
+    assert not (codex_home / CODEX_FILE).exists()
 
 
 def test_auto_uses_the_keyring_when_it_works(
@@ -59,7 +63,8 @@ def test_auto_uses_the_keyring_when_it_works(
     assert credentials.locate(key) == (record, "keyring")
     assert credentials.backends_available == ["keyring", "file"]
     assert credentials.notes == []
-    assert not (codex_home / STORE_FILE).exists()
+    assert not (codex_home / CODEX_FILE).exists()
+    assert CodexKeyringStore(KeyringStore()).load(key) is not None
     assert credentials.delete_everywhere(key) == ["keyring"]
 
 
@@ -79,7 +84,8 @@ def test_file_mode_never_touches_the_keyring(
     credentials = open_store("file", codex_home)
     key = credentials.key("docs", DOCS_URL)
     assert credentials.save(key, make_record()) == "file"
-    assert KeyringStore().load(key) is None
+    assert CodexKeyringStore(KeyringStore()).load(key) is None
+    assert CodexFileStore(codex_home).load(key) is not None
     credentials.delete_everywhere(key)
 
 
@@ -91,7 +97,8 @@ def test_a_keyring_save_drops_a_stale_file_copy(
     open_store("file", codex_home).save(key, make_record())
     newer = make_record()
     assert open_store("auto", codex_home).save(key, newer) == "keyring"
-    assert FileStore(codex_home).load(key) is None
+    assert CodexFileStore(codex_home).load(key) is None
+    assert not (codex_home / CODEX_FILE).exists()  # removed once empty, as Codex does
     assert open_store("auto", codex_home).locate(key) == (newer, "keyring")
     open_store("auto", codex_home).delete_everywhere(key)
 
@@ -116,9 +123,9 @@ def test_delete_everywhere_removes_from_both(
 def test_delete_everywhere_sets_an_unreadable_file_aside(
     no_secret_service: dict[str, str], codex_home: Path
 ) -> None:
-    (codex_home / STORE_FILE).write_bytes(b"garbage")
+    (codex_home / STORE_FILE).write_bytes(b"garbage")  # mcpdeck's old encrypted file
     credentials = open_store("auto", codex_home)
-    assert credentials.delete_everywhere(credentials.key("docs", DOCS_URL)) == ["file"]
+    assert credentials.delete_everywhere(credentials.key("docs", DOCS_URL)) == ["legacy"]
     assert not (codex_home / STORE_FILE).exists()
     assert any("moved aside" in note for note in credentials.notes)
 
@@ -216,3 +223,21 @@ def test_recheck_notices_a_keyring_that_appeared(
     credentials.recheck()
     assert credentials.notes == []
     assert credentials.backends_available == ["keyring", "file"]
+
+
+def test_a_long_lived_facade_sees_a_login_made_elsewhere(
+    secret_service: SecretService, codex_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI keeps one facade: a keyring listing must not hide a later login by Codex."""
+    from mcpdeck.credentials import select
+
+    clock = [1000.0]
+    monkeypatch.setattr(select.time, "monotonic", lambda: clock[0])
+    tui = open_store("auto", codex_home)
+    key = tui.key("docs", DOCS_URL)
+    assert tui.locate(key) is None  # lists the keyring once
+    open_store("keyring", codex_home).save(key, make_record())  # another process logs in
+    clock[0] += 5.0
+    found = tui.locate(key)
+    assert found is not None and found[1] == "keyring"
+    tui.delete_everywhere(key)

@@ -1,6 +1,7 @@
 """Leak test: a full login, a refresh and a logout, each through the CLI in a subprocess
-(`python -m mcpdeck …`); the access and refresh token strings appear in no output, no trace
-and no file written under CODEX_HOME (other than the encrypted store itself)."""
+(`python -m mcpdeck …`), with Codex's file store and with the keyring (a real gnome-keyring);
+the access and refresh token strings appear in no output, no trace and no file written under
+CODEX_HOME (other than Codex's credentials file itself, in file mode)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.fixtures.secret_service import SecretService
 from tests.oauth.servers import world
 from tests.peers import ROOT
 
 BROWSER = ROOT / "tests" / "conformance" / "browser.py"
-STORE_FILES = {"mcpdeck-credentials.enc", "mcpdeck-credentials.key"}
+# Codex's file store holds the tokens in clear (its format): the store itself is exempt.
+STORE_FILES = {".credentials.json"}
+
+
+_ENV: dict[str, str] = {}
 
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, CODEX_HOME=str(home), BROWSER=str(BROWSER), NO_COLOR="1")
+    env.update(_ENV)
     env.pop("MCPDECK_CREDENTIALS_PASSPHRASE", None)
     return subprocess.run(
         [sys.executable, "-m", "mcpdeck", *args],
@@ -30,12 +39,20 @@ def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_tokens_never_appear_in_outputs_traces_or_files(tmp_path: Path) -> None:
+@pytest.fixture(params=["file", "keyring"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "keyring":
+        service: SecretService = request.getfixturevalue("secret_service")
+        monkeypatch.setattr(f"{__name__}._ENV", service.env({}))
+    return str(request.param)
+
+
+def test_tokens_never_appear_in_outputs_traces_or_files(tmp_path: Path, store: str) -> None:
     home = tmp_path / "codex"
     home.mkdir()
     with world() as w:
         (home / "config.toml").write_text(
-            f'mcp_oauth_credentials_store = "file"\n\n[mcp_servers.docs]\nurl = "{w.mcp_url}"\n'
+            f'mcp_oauth_credentials_store = "{store}"\n\n[mcp_servers.docs]\nurl = "{w.mcp_url}"\n'
         )
         runs = {"login": _run(home, "--debug", "login", "docs", "--timeout", "30")}
         assert runs["login"].returncode == 0, runs["login"].stderr
@@ -68,7 +85,8 @@ def test_tokens_never_appear_in_outputs_traces_or_files(tmp_path: Path) -> None:
 
     captured = {f"{name} stdout": r.stdout for name, r in runs.items()}
     captured.update({f"{name} stderr": r.stderr for name, r in runs.items()})
-    files = [p for p in home.rglob("*") if p.is_file() and p.name not in STORE_FILES]
+    exempt = STORE_FILES if store == "file" else set()
+    files = [p for p in home.rglob("*") if p.is_file() and p.name not in exempt]
     for path in files:
         captured[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
     for where, text in captured.items():

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +53,9 @@ class Options:
     refresh_delay: float = 0.0
     refresh_error: str | None = None  # refresh grant → 400 with this OAuth error code
     granted_scopes: list[str] | None = None  # default: what was requested
+    # Rewrites the authorization_code grant's JSON body (hostile token responses: Infinity,
+    # NaN, a token that is not a string, …); gets the issued fields, returns the raw body.
+    token_body: Callable[[dict[str, Any]], bytes] | None = None
 
 
 @dataclass
@@ -182,7 +185,11 @@ class World:
                     return _error("invalid_grant", "PKCE verification failed")
                 if f.get("redirect_uri") != grant["redirect_uri"]:
                     return _error("invalid_grant", "redirect_uri mismatch")
-                return JSONResponse(self._issue(grant["scopes"], f.get("resource")))
+                issued = self._issue(grant["scopes"], f.get("resource"))
+                if self.options.token_body is not None:
+                    body = self.options.token_body(issued)
+                    return Response(body, media_type="application/json")
+                return JSONResponse(issued)
             if f.get("grant_type") == "refresh_token":
                 if self.options.refresh_delay:
                     await asyncio.sleep(self.options.refresh_delay)

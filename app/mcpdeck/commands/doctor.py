@@ -51,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
     check_codex_home(args.codex_home)
     loaded = load_config(args.codex_home, args.cd)
-    store = open_store(loaded.settings.credentials_store, args.codex_home)
+    store = open_store(
+        loaded.settings.credentials_store,
+        args.codex_home,
+        secrets_storage=loaded.settings.secrets_storage,
+    )
     names = [args.name] if getattr(args, "name", None) else None
     if any(s.is_active for n, s in loaded.servers.items() if names is None or n in names):
         from mcpdeck.session.connect import preload_sdk

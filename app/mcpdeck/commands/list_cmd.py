@@ -31,7 +31,11 @@ def _open_credentials(loaded: LoadedConfig) -> Any:
         return None
     from mcpdeck.credentials.select import open_store
 
-    return open_store(loaded.settings.credentials_store, loaded.codex_home)
+    return open_store(
+        loaded.settings.credentials_store,
+        loaded.codex_home,
+        secrets_storage=loaded.settings.secrets_storage,
+    )
 
 
 def server_json(server: ServerConfig, status: ServerStatus) -> dict[str, Any]:

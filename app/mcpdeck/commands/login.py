@@ -104,7 +104,11 @@ def _run_login(
     from mcpdeck.redact import for_display
 
     console = Console(highlight=False)
-    store = open_store(loaded.settings.credentials_store, loaded.codex_home)
+    store = open_store(
+        loaded.settings.credentials_store,
+        loaded.codex_home,
+        secrets_storage=loaded.settings.secrets_storage,
+    )
     trace = FlowTrace(_printer(console))
     # Text, not markup: a URL holding "[/oops]" or "[link=…]" prints as written.
     console.print(Text(for_display(f"Logging in to '{server.name}' ({server.url})")))

@@ -38,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
         )
     assert server.url is not None
 
-    credentials = open_store(loaded.settings.credentials_store, loaded.codex_home)
+    credentials = open_store(
+        loaded.settings.credentials_store,
+        loaded.codex_home,
+        secrets_storage=loaded.settings.secrets_storage,
+    )
     key = CredentialKey.for_server(loaded.codex_home, name, server.url)
     try:
         removed = credentials.delete_everywhere(key)

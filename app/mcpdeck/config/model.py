@@ -156,6 +156,9 @@ class Settings:
     """Top-level keys that matter to mcpdeck."""
 
     credentials_store: CredentialsStoreMode = "auto"
+    # `[features] secret_auth_storage = true`: Codex keeps MCP tokens in its encrypted secrets
+    # store (secrets/mcp_oauth.age) instead of one keyring entry per server.
+    secrets_storage: bool = False
     callback_port: int | None = None
     callback_url: str | None = None
 

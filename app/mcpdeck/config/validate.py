@@ -379,6 +379,9 @@ def apply_settings(
             settings.credentials_store = value
         else:
             bad("mcp_oauth_credentials_store", 'must be "auto", "keyring" or "file"')
+    features = document.get("features")
+    if isinstance(features, Mapping) and isinstance(features.get("secret_auth_storage"), bool):
+        settings.secrets_storage = features["secret_auth_storage"]
     if "mcp_oauth_callback_port" in document:
         value = document["mcp_oauth_callback_port"]
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:

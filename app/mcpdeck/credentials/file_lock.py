@@ -30,15 +30,37 @@ def open_lock_file(path: Path) -> int:
     return fd
 
 
+def _poll(fd: int, path: Path, timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise CredentialStoreError(
+                    f"{path}: another process (Codex or mcpdeck) has held this lock for over "
+                    f"{timeout:.0f} s; close it or try again"
+                ) from None
+            time.sleep(0.05)
+
+
 @contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path, *, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created 0600) for the duration of the block.
 
     Blocking: for use inside synchronous store code that already runs in a worker thread.
+    ``timeout``: give up after that many seconds (as Codex does on its store locks: 60 s,
+    polling every 50 ms) with a :class:`CredentialStoreError` instead of waiting forever.
     """
     fd = open_lock_file(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if timeout is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            _poll(fd, path, timeout)
         yield
     finally:
         # Closing the descriptor releases the lock.

@@ -71,6 +71,10 @@ class _Contents:
         return cls({}, {})
 
 
+class PassphraseRequired(CredentialStoreError):
+    """The file is keyed by a passphrase that is not set."""
+
+
 class _Undecryptable(CredentialStoreError):
     """The file exists but cannot be read back (damaged, wrong key or passphrase)."""
 
@@ -156,6 +160,28 @@ class FileStore:
 
         self._modify(change, replace_unreadable=True)
 
+    def delete_registration(self, codex_home: str, issuer: str) -> bool:
+        account = registration_account(codex_home, issuer)
+
+        def change(contents: _Contents) -> bool:
+            return contents.registrations.pop(account, None) is not None
+
+        if not self.path.exists():
+            return False
+        return self._modify(change, replace_unreadable=False)
+
+    def remove_if_empty(self) -> bool:
+        """Delete the file (and its key file) once nothing is left in it (after migration)."""
+        with file_lock(self.lock_path):
+            contents = self._read_unlocked(use_cache=False)
+            if contents.records or contents.registrations:
+                return False
+            for path in (self.path, self.key_path):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            self._cache = None
+            return True
+
     # ----- extras
 
     def has_file(self) -> bool:
@@ -234,9 +260,10 @@ class FileStore:
             raise damaged from None
         if kdf == "scrypt":
             if not self._passphrase:
-                raise CredentialStoreError(
-                    f"{self.path}: credentials file is encrypted with a passphrase; set "
-                    f"{PASSPHRASE_ENV}, or log in again to replace it"
+                raise PassphraseRequired(
+                    f"{self.path}: mcpdeck's old credentials file is encrypted with a "
+                    f"passphrase; set {PASSPHRASE_ENV} to read it (mcpdeck then moves its "
+                    "tokens into Codex's store), or delete the file and log in again"
                 )
             key = self._derive(salt)
             what = f"wrong {PASSPHRASE_ENV} or damaged file"

@@ -62,11 +62,20 @@ def _one_line(exc: BaseException) -> str:
 
 
 class _Client(Protocol):
-    def get(self, account: str) -> str | None: ...
+    def get(self, account: str, service: str = KEYRING_SERVICE) -> str | None: ...
 
-    def set(self, account: str, label: str, value: str) -> None: ...
+    def set(
+        self,
+        account: str,
+        label: str,
+        value: str,
+        service: str = KEYRING_SERVICE,
+        attributes: dict[str, str] | None = None,
+    ) -> None: ...
 
-    def delete(self, account: str) -> bool: ...
+    def delete(self, account: str, service: str = KEYRING_SERVICE) -> bool: ...
+
+    def accounts(self, service: str) -> frozenset[str] | None: ...
 
 
 class _SecretServiceClient:
@@ -114,9 +123,11 @@ class _SecretServiceClient:
             raise StoreUnavailable(LOCKED)
         self._collection = collection
 
-    def _attributes(self, account: str) -> dict[str, str]:
-        # The attributes python-keyring's SecretService backend searches by (default scheme).
-        return {"service": KEYRING_SERVICE, "username": account}
+    @staticmethod
+    def _attributes(account: str, service: str) -> dict[str, str]:
+        # What both python-keyring's SecretService backend and Rust's keyring crate (Codex)
+        # search by; Codex adds target=default, which a search on these two still finds.
+        return {"service": service, "username": account}
 
     def _call(self, what: str, fn: Any) -> Any:
         from secretstorage.exceptions import LockedException
@@ -134,12 +145,12 @@ class _SecretServiceClient:
                     f"running and unlocked, {_USE_FILE}"
                 ) from None
 
-    def get(self, account: str) -> str | None:
+    def get(self, account: str, service: str = KEYRING_SERVICE) -> str | None:
         import secretstorage
         from secretstorage.util import open_session
 
         def run() -> str | None:
-            for found in self._collection.search_items(self._attributes(account)):
+            for found in self._collection.search_items(self._attributes(account, service)):
                 # One transfer session for every read, instead of one per item.
                 if self._collection.session is None:
                     self._collection.session = open_session(self._conn)
@@ -151,24 +162,43 @@ class _SecretServiceClient:
         result: str | None = self._call("read", run)
         return result
 
-    def set(self, account: str, label: str, value: str) -> None:
-        attributes = {**self._attributes(account), "application": self.APPLICATION}
+    def set(
+        self,
+        account: str,
+        label: str,
+        value: str,
+        service: str = KEYRING_SERVICE,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
+        full = {**self._attributes(account, service), "application": self.APPLICATION}
+        full.update(attributes or {})
 
         def run() -> None:
-            created = self._collection.create_item(
-                label, attributes, value.encode("utf-8"), replace=True
-            )
-            # An entry written by another program (other attributes) would shadow this one.
-            for item in list(self._collection.search_items(self._attributes(account))):
+            created = self._collection.create_item(label, full, value.encode("utf-8"), replace=True)
+            # An entry written by another program (other attributes) would shadow this one, and
+            # Rust's keyring crate refuses to read an ambiguous pair.
+            for item in list(self._collection.search_items(self._attributes(account, service))):
                 if item.item_path != created.item_path:
                     item.delete()
 
         self._call("write", run)
 
-    def delete(self, account: str) -> bool:
+    def accounts(self, service: str) -> frozenset[str] | None:
+        """Every account under ``service``, from one search (attributes need no unlock)."""
+
+        def run() -> frozenset[str]:
+            return frozenset(
+                item.get_attributes().get("username", "")
+                for item in self._collection.search_items({"service": service})
+            )
+
+        result: frozenset[str] = self._call("search", run)
+        return result
+
+    def delete(self, account: str, service: str = KEYRING_SERVICE) -> bool:
         def run() -> bool:
             removed = False
-            for item in list(self._collection.search_items(self._attributes(account))):
+            for item in list(self._collection.search_items(self._attributes(account, service))):
                 item.delete()
                 removed = True
             return removed
@@ -202,21 +232,29 @@ class _KeyringLibClient:
                 f"keyring {what} failed ({_one_line(exc)}); check your OS keyring, {_USE_FILE}"
             ) from None
 
-    def get(self, account: str) -> str | None:
-        value: str | None = self._call(
-            "read", lambda: self._backend.get_password(KEYRING_SERVICE, account)
-        )
+    def get(self, account: str, service: str = KEYRING_SERVICE) -> str | None:
+        value: str | None = self._call("read", lambda: self._backend.get_password(service, account))
         return value
 
-    def set(self, account: str, label: str, value: str) -> None:
-        self._call("write", lambda: self._backend.set_password(KEYRING_SERVICE, account, value))
+    def set(
+        self,
+        account: str,
+        label: str,
+        value: str,
+        service: str = KEYRING_SERVICE,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
+        self._call("write", lambda: self._backend.set_password(service, account, value))
 
-    def delete(self, account: str) -> bool:
+    def accounts(self, service: str) -> frozenset[str] | None:
+        return None  # python-keyring cannot list: callers look each account up
+
+    def delete(self, account: str, service: str = KEYRING_SERVICE) -> bool:
         from keyring.errors import PasswordDeleteError
 
         def run() -> bool:
             try:
-                self._backend.delete_password(KEYRING_SERVICE, account)
+                self._backend.delete_password(service, account)
             except PasswordDeleteError:
                 return False
             return True
@@ -375,7 +413,29 @@ class KeyringStore:
                 raise
             return self._client
 
-    # ----- the CredentialStore protocol
+    # ----- any service (Codex's records, mcpdeck's own records)
+
+    def get_secret(self, service: str, account: str) -> str | None:
+        return self._get_client().get(account, service)
+
+    def set_secret(
+        self,
+        service: str,
+        account: str,
+        label: str,
+        value: str,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
+        self._get_client().set(account, label, value, service, attributes)
+
+    def delete_secret(self, service: str, account: str) -> bool:
+        return self._get_client().delete(account, service)
+
+    def accounts(self, service: str) -> frozenset[str] | None:
+        """The accounts under ``service`` (one search), or None when the backend cannot list."""
+        return self._get_client().accounts(service)
+
+    # ----- the legacy records (service "Codex Auth", accounts mcp|… and mcp-client|…)
 
     def load(self, key: CredentialKey) -> CredentialRecord | None:
         what = f"credentials of '{key.server_name}'"

@@ -1,7 +1,8 @@
 """Cross-process locks on credentials: a blocking one for the file store, an async one for refresh.
 
-Both use ``fcntl.flock`` on a small lock file (mode 0600) under CODEX_HOME, so every mcpdeck
-process sharing a CODEX_HOME (CLI, TUI, several terminals) takes turns. The lock files are
+Both use ``fcntl.flock`` on a small lock file (mode 0600) under CODEX_HOME, the files Codex
+0.171.0 locks (Rust's ``File::lock``/``try_lock`` are ``flock`` on Linux), so every mcpdeck
+and Codex process sharing a CODEX_HOME takes turns. The lock files are
 never deleted: removing a lock file while another process waits on it would let two holders in.
 """
 
@@ -10,23 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import hashlib
 import os
 import threading
 import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from mcpdeck.credentials.codex_layout import credential_lock_path
 from mcpdeck.credentials.file_lock import open_lock_file
 from mcpdeck.credentials.record import CredentialKey, CredentialStoreError
 
-LOCK_DIR_NAME = ".mcpdeck-locks"
+LOCK_DIR_NAME = "mcp-oauth-locks"
 
 
 def refresh_lock_path(codex_home: Path, key: CredentialKey) -> Path:
-    """The per-credential lock file serialising token refreshes across processes."""
-    digest = hashlib.sha256(key.account().encode()).hexdigest()[:24]
-    return Path(codex_home).expanduser() / LOCK_DIR_NAME / f"refresh-{digest}.lock"
+    """The per-credential lock serialising refreshes: Codex 0.171.0's own lock file
+    (``mcp-oauth-locks/<sha256 of the store key>.lock``), so mcpdeck and a running Codex never
+    both redeem one rotating refresh token."""
+    return credential_lock_path(codex_home, key)
 
 
 # One asyncio.Lock per (event loop, lock file): asyncio locks belong to the loop that first used

@@ -11,7 +11,15 @@ from typing import Any, Protocol
 
 from mcpdeck.redact import register_secrets
 
+# Where mcpdeck kept credentials before it used Codex's own layout (accounts ``mcp|…`` and
+# ``mcp-client|…``). Codex's ChatGPT sign-in lives under the same service (accounts ``cli|…``):
+# mcpdeck only ever reads and deletes its own old accounts there, and never writes.
 KEYRING_SERVICE = "Codex Auth"
+LEGACY_KEYRING_SERVICE = KEYRING_SERVICE
+# Codex 0.171.0's keyring service for MCP OAuth tokens (rmcp-client oauth.rs).
+CODEX_KEYRING_SERVICE = "Codex MCP Credentials"
+# mcpdeck's own records (client registrations, requested scopes, client secrets).
+OWN_KEYRING_SERVICE = "mcpdeck"
 # Refresh when fewer than this many seconds remain (issue #3: 60 s margin).
 REFRESH_MARGIN_SEC = 60.0
 
@@ -33,8 +41,24 @@ class CredentialKey:
     def for_server(cls, codex_home: Path, server_name: str, server_url: str) -> CredentialKey:
         return cls(canonical_codex_home(codex_home), server_name, server_url)
 
+    def store_key(self) -> str:
+        """Codex's key for this server: ``<name>|<16 hex of SHA-256 of the transport JSON>``.
+
+        Codex 0.171.0 hashes ``{"type":"http","url":<url>,"headers":{}}`` serialized compactly
+        in that key order (serde_json: non-ASCII kept as UTF-8); CODEX_HOME is not part of it.
+        """
+        import hashlib
+
+        transport = json.dumps(
+            {"type": "http", "url": self.server_url, "headers": {}},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        digest = hashlib.sha256(transport.encode("utf-8")).hexdigest()[:16]
+        return f"{self.server_name}|{digest}"
+
     def account(self) -> str:
-        """Keyring account: readable server name plus a digest of home, name and URL."""
+        """Legacy keyring account (before Codex's layout): name plus a digest of home, name, URL."""
         import hashlib  # lazily: OpenSSL's start-up costs `mcpdeck list` ~2 ms
 
         digest = hashlib.sha256(
@@ -100,7 +124,8 @@ class CredentialRecord:
     token_endpoint: str | None = None
     client_secret: str | None = None
     token_endpoint_auth_method: str = "none"
-    obtained_at: float = field(default_factory=time.time)
+    # None for a login Codex made (its records do not say when).
+    obtained_at: float | None = field(default_factory=time.time)
     last_refresh_at: float | None = None
     # Set when the refresh token was rejected (invalid_grant): the record must not be used.
     unusable_reason: str | None = None
@@ -170,3 +195,57 @@ class CredentialStore(Protocol):
     def load_registration(self, codex_home: str, issuer: str) -> ClientRegistration | None: ...
 
     def save_registration(self, codex_home: str, registration: ClientRegistration) -> None: ...
+
+
+# ----- validation at the boundary (token responses and stored records)
+
+# A lifetime longer than this is treated as this long: a hostile `expires_in` (1e300, Infinity)
+# must neither overflow a date nor make a token live forever.
+MAX_LIFETIME_SEC = 366 * 86400.0
+
+
+class InvalidRecord(CredentialStoreError):
+    """A stored record (or a token response) with a field of the wrong type or value."""
+
+
+def token_problem(value: Any, what: str) -> str | None:
+    """Why ``value`` cannot be a token (never quoting it), or None when it can."""
+    if not isinstance(value, str):
+        return f"{what} is not a string (got {type(value).__name__})"
+    if not value.strip():
+        return f"{what} is empty"
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return f"{what} contains control characters (CR, LF or others)"
+    return None
+
+
+def clamp_lifetime(expires_in: Any) -> float | None:
+    """``expires_in`` as finite seconds in [0, MAX_LIFETIME_SEC]; None when absent or not a number.
+
+    NaN and non-numbers mean "unknown" (the token is used until the server rejects it, then
+    refreshed); infinities and huge numbers are clamped, negative ones mean "already expired".
+    """
+    if isinstance(expires_in, bool):
+        return None
+    if isinstance(expires_in, str):
+        text = expires_in.strip()
+        if not text.isdigit():
+            return None
+        expires_in = int(text[:12])  # more digits than this is clamped anyway
+    if not isinstance(expires_in, int | float):
+        return None
+    try:
+        seconds = float(expires_in)
+    except OverflowError:  # an int too large for a float
+        return MAX_LIFETIME_SEC if expires_in > 0 else 0.0
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_LIFETIME_SEC)
+
+
+def clamp_expires_at(expires_at: float | None, now: float | None = None) -> float | None:
+    """An absolute expiry no later than ``now + MAX_LIFETIME_SEC`` (None stays None)."""
+    if expires_at is None:
+        return None
+    limit = (time.time() if now is None else now) + MAX_LIFETIME_SEC
+    return min(expires_at, limit)

@@ -151,6 +151,77 @@ async def _locate(
     return (record, backend) if record.server_url == server.url else None
 
 
+def _split_fix(text: str) -> tuple[str, str | None]:
+    """Store errors end with "; <what to do>": the finding's message and its fix."""
+    message, sep, fix = redact(text).rpartition("; ")
+    return (message, fix) if sep else (fix, None)
+
+
+def _store_findings_sync(store: Any, server: ServerConfig, loaded: LoadedConfig) -> list[Finding]:
+    from mcpdeck.credentials.record import CredentialStoreError
+
+    assert server.url is not None
+    key = CredentialKey.for_server(loaded.codex_home, server.name, server.url)
+    out: list[Finding] = []
+    try:
+        found = store.locate(key)
+    except CredentialStoreError as exc:
+        message, fix = _split_fix(str(exc))
+        kind = {
+            "SecretsStoreError": ("credentials_secrets_store", "error"),
+            "PassphraseRequired": ("credentials_passphrase_missing", "error"),
+            "InvalidRecord": ("credentials_invalid", "error"),
+            "StoreUnavailable": ("credentials_store_unavailable", "error"),
+        }.get(type(exc).__name__, ("credentials_unreadable", "error"))
+        out.append(Finding(kind[0], kind[1], message, fix=fix))  # type: ignore[arg-type]
+        found = None
+    except Exception as exc:  # a broken store must not stop the report
+        out.append(Finding("credentials_unreadable", "error", redact(str(exc))))
+        found = None
+    if found is not None and found[1] == "legacy":
+        out.append(
+            Finding(
+                "credentials_legacy",
+                "info",
+                f"the credentials of {server.name} were stored by an older mcpdeck, where Codex "
+                "does not read them",
+                fix=f"they move into Codex's store on first use (`mcpdeck doctor {server.name}` "
+                "runs a session) or the next login",
+            )
+        )
+    codex_file = getattr(store, "codex_file", None)
+    if codex_file is not None and codex_file.readable_by_others():
+        out.append(
+            Finding(
+                "credentials_file_readable",
+                "warning",
+                f"{codex_file.path} (Codex's unencrypted token file) is readable by other users",
+                fix=f"chmod 600 {codex_file.path}",
+            )
+        )
+    other_homes = getattr(store, "other_homes", None)
+    shared = other_homes(key) if found is not None and found[1] == "keyring" and other_homes else []
+    if shared:
+        out.append(
+            Finding(
+                "keyring_entry_shared",
+                "warning",
+                f"the keyring entry of {server.name} ({key.store_key()}) is shared with "
+                f"CODEX_HOME {', '.join(shared)}: Codex's keyring account does not include "
+                "CODEX_HOME, so a login or logout in one is one in the other",
+                fix="give the server a different name in one of them, or use "
+                'mcp_oauth_credentials_store = "file" there',
+            )
+        )
+    return out
+
+
+async def _store_findings(store: Any, server: ServerConfig, loaded: LoadedConfig) -> list[Finding]:
+    if store is None or not server.url:
+        return []
+    return await asyncio.to_thread(_store_findings_sync, store, server, loaded)
+
+
 async def _probe(server: ServerConfig, trace: FlowTrace, timeout: float) -> DiscoverySummary:
     from mcpdeck.net import new_client
     from mcpdeck.oauth.discovery import probe_server
@@ -347,6 +418,7 @@ async def diagnose(
         session, inventory, session_error = SessionSection(ok=False, skipped=skip), None, None
         refresh_code = None
 
+    store_notes = await _store_findings(store, server, loaded) if method == "oauth" else []
     # The session may have refreshed the token: report what is stored now.
     if found is not None:
         found = await _locate(store, server, loaded) or found
@@ -363,6 +435,7 @@ async def diagnose(
         claims=token.jwt_claims_unverified if token else None,
         oauth_errors=_oauth_errors(trace.events, refresh_code),
         effective_timeout=timeout,
+        store_findings=store_notes,
     )
     findings = collect(facts)
     status, detail = _auth_status(

@@ -35,6 +35,8 @@ class Facts:
     # oldest first: invalid_target, invalid_grant, …
     oauth_errors: list[str] = field(default_factory=list)
     effective_timeout: float | None = None
+    # Where the credentials are kept and what is wrong there (bad record, file mode, sharing).
+    store_findings: list[Finding] = field(default_factory=list)
 
 
 def edit_file(facts: Facts, key: str) -> str:
@@ -474,6 +476,7 @@ def collect(facts: Facts) -> list[Finding]:
         out += _session_finding(facts, facts.session_error, explained=explained)
     out += auth
     out += inventory_findings(facts)
+    out += facts.store_findings
     if facts.server.required and facts.session_attempted and facts.session_error is not None:
         out.append(
             Finding(

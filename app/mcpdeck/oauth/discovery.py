@@ -460,6 +460,19 @@ async def _find_as_metadata(
     return None, None, reasons
 
 
+async def token_endpoint_of(
+    http: httpx2.AsyncClient, issuer: str, trace: FlowTrace | None = None
+) -> str:
+    """The token endpoint of ``issuer`` (exact issuer match), for a login Codex made."""
+    meta, _, reasons = await _find_as_metadata(http, issuer, _Tracer(trace))
+    if meta is None:
+        raise DiscoveryError(
+            f"no authorization server metadata for {issuer}: " + "; ".join(reasons[:3])
+        )
+    _check_endpoints(meta)
+    return str(meta["token_endpoint"])
+
+
 def _secure(url: str) -> bool:
     try:
         require_secure(url, "authorization server")

@@ -68,11 +68,31 @@ async def refresh_credentials(
             return record
         if not force and not record.needs_refresh():
             return record
+        if record.refresh_token and not record.token_endpoint and record.issuer:
+            record = await _complete_codex_record(http, record, trace)
         if not record.refresh_token or not record.token_endpoint:
             if trace:
                 trace.emit("refresh", "skip", "no refresh token stored; a new login is needed")
             return None
         return await _refresh(http, store, key, record, trace)
+
+
+async def _complete_codex_record(
+    http: httpx2.AsyncClient, record: CredentialRecord, trace: FlowTrace | None
+) -> CredentialRecord:
+    """A record Codex wrote has no token endpoint and no resource: find them as Codex does
+    (the issuer's metadata; the server URL as the resource indicator)."""
+    from mcpdeck.oauth.discovery import token_endpoint_of
+    from mcpdeck.oauth.errors import DiscoveryError
+
+    assert record.issuer
+    try:
+        endpoint = await token_endpoint_of(http, record.issuer, trace)
+    except DiscoveryError:
+        return record
+    return dataclasses.replace(
+        record, token_endpoint=endpoint, resource=record.resource or record.server_url
+    )
 
 
 async def _refresh(

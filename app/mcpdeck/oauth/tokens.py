@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx2
 
+from mcpdeck.credentials.record import clamp_lifetime, token_problem
 from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
 from mcpdeck.oauth.fetch import FetchFailed, bounded_request, require_secure
 from mcpdeck.oauth.trace import FlowTrace, Step
@@ -87,7 +88,7 @@ async def token_request(
         register_secrets(
             [data.get("access_token"), data.get("refresh_token"), data.get("id_token")]
         )
-    ok = fetched.status == 200 and data is not None and isinstance(data.get("access_token"), str)
+    ok = fetched.status == 200 and data is not None and "access_token" in data
     code = data.get("error") if data and not ok else None
     code = code if isinstance(code, str) else None
     if trace:
@@ -123,17 +124,27 @@ async def token_request(
 
 
 def _parse(data: dict[str, Any]) -> TokenResponse:
+    """The token response, checked at the boundary: a bad field is a clear error that never
+    quotes a token; lifetimes are finite and clamped (``clamp_lifetime``)."""
+    problem = token_problem(data.get("access_token"), "access_token")
+    if problem:
+        raise TokenEndpointError(f"token endpoint returned an unusable token: the {problem}")
     token_type = data.get("token_type") or "Bearer"
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
-        raise TokenEndpointError(f"token endpoint issued an unsupported token type {token_type!r}")
-    expires_in = data.get("expires_in")
-    expires_at: float | None = None
-    if (isinstance(expires_in, int | float) and not isinstance(expires_in, bool)) or (
-        isinstance(expires_in, str) and expires_in.isdigit()
-    ):
-        expires_at = time.time() + float(expires_in)
-    scope = data.get("scope")
+        shown = token_type if isinstance(token_type, str) else type(token_type).__name__
+        raise TokenEndpointError(
+            f"token endpoint issued an unsupported token type {redact(shown[:40])!r}"
+        )
+    lifetime = clamp_lifetime(data.get("expires_in"))
+    expires_at = None if lifetime is None else time.time() + lifetime
     refresh = data.get("refresh_token")
+    if refresh is not None and refresh != "":
+        problem = token_problem(refresh, "refresh_token")
+        if problem:
+            raise TokenEndpointError(
+                f"token endpoint returned an unusable refresh token: the {problem}"
+            )
+    scope = data.get("scope")
     return TokenResponse(
         access_token=data["access_token"],
         token_type="Bearer",

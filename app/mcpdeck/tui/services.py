@@ -49,7 +49,7 @@ class Services:
         self.probe_timeout = probe_timeout
         self.concurrency = concurrency
         self._store: Any = None
-        self._store_mode: str | None = None
+        self._store_mode: tuple[str, bool] | None = None
 
     # -- configuration -------------------------------------------------------------------
 
@@ -71,11 +71,11 @@ class Services:
     # -- status --------------------------------------------------------------------------
 
     def _credentials(self, loaded: LoadedConfig) -> Any:
-        mode = loaded.settings.credentials_store
+        mode = (loaded.settings.credentials_store, loaded.settings.secrets_storage)
         if self._store is None or self._store_mode != mode:
             from mcpdeck.credentials.select import open_store
 
-            self._store = open_store(mode, loaded.codex_home)
+            self._store = open_store(mode[0], loaded.codex_home, secrets_storage=mode[1])
             self._store_mode = mode
         return self._store
 
