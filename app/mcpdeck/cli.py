@@ -32,6 +32,8 @@ _COMMANDS = {
     "login": "login",
     "logout": "logout",
     "doctor": "doctor",
+    "trust": "trust_cmd",
+    "untrust": "trust_cmd",
 }
 
 _DESCRIPTION = """\
@@ -71,8 +73,22 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
+def _profile(value: str) -> str:
+    from mcpdeck.config.overrides import check_profile
+
+    try:
+        return check_profile(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _global_options(where: str) -> argparse.ArgumentParser:
+    """The options every command takes, before or after the command name.
+
+    ``-c`` collects into a separate list on each side (argparse would let the command's empty
+    list replace the one given before it); ``_apply_globals`` joins them.
+    """
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter, allow_abbrev=False)
     common.add_argument(
         "--codex-home",
         metavar="DIR",
@@ -89,18 +105,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="project directory to read .codex/config.toml layers from (default: current)",
     )
     common.add_argument(
+        "-p",
+        "--profile",
+        metavar="NAME",
+        type=_profile,
+        default=argparse.SUPPRESS,
+        help="also read $CODEX_HOME/NAME.config.toml, as `codex -p NAME` does",
+    )
+    common.add_argument(
+        "-c",
+        "--config",
+        metavar="KEY=VALUE",
+        action="append",
+        dest=f"config_{where}",
+        default=argparse.SUPPRESS,
+        help="override a config value, as `codex -c` does (the value is TOML, else a string)",
+    )
+    common.add_argument(
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
         help="show tracebacks on errors",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options("after")
 
     parser = argparse.ArgumentParser(
         prog="mcpdeck",
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=_Formatter,
-        parents=[common],
+        parents=[_global_options("before")],
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"mcpdeck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -112,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=help_text,
             parents=[common],
             formatter_class=_Formatter,
+            allow_abbrev=False,
         )
 
     add("tui", "open the full-screen manager (the default)")
@@ -147,9 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-server probe timeout in seconds (default 5)",
     )
 
+    p.add_argument(
+        "--codex",
+        action="store_true",
+        help="with --json: exactly what `codex mcp list --json` prints (env/header values masked)",
+    )
+
     p = add("get", "show one server's configuration")
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--codex",
+        action="store_true",
+        help="with --json: exactly what `codex mcp get --json` prints (env/header values masked)",
+    )
 
     p = add("add", "add a server to the user config (or the project's with --project)")
     p.add_argument("name")
@@ -191,6 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=300.0, metavar="SEC", help="callback wait (default 300)"
     )
 
+    for name, text in (
+        ("trust", "mark a project trusted, so Codex loads its .codex/config.toml"),
+        ("untrust", "mark a project untrusted, so Codex ignores its .codex/config.toml"),
+    ):
+        p = add(name, text)
+        p.add_argument(
+            "dir",
+            nargs="?",
+            type=Path,
+            help="the project directory (default: the project root of -C/the current directory)",
+        )
+
     p = add("logout", "delete a server's stored OAuth credentials (config is untouched)")
     p.add_argument("name")
 
@@ -212,6 +275,21 @@ def _apply_globals(args: argparse.Namespace) -> None:
     args.codex_home = Path(home).expanduser()
     args.cd = Path(getattr(args, "cd", None) or Path.cwd()).expanduser().resolve()
     args.debug = bool(getattr(args, "debug", False))
+    args.profile = getattr(args, "profile", None)
+    raw = [*getattr(args, "config_before", []), *getattr(args, "config_after", [])]
+    from mcpdeck.config.overrides import parse_override
+
+    overrides = []
+    for item in raw:
+        try:
+            overrides.append(parse_override(item))
+        except ValueError as exc:
+            from mcpdeck.errors import UsageError
+
+            raise UsageError(
+                str(exc), hint="write -c key=value, e.g. -c mcp_servers.docs.enabled=false"
+            ) from None
+    args.config_overrides = overrides
 
 
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
@@ -238,7 +316,13 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
-    _apply_globals(args)
+    try:
+        _apply_globals(args)
+    except McpdeckError as exc:
+        from mcpdeck.redact import for_display
+
+        print(f"mcpdeck: {for_display(exc.one_line())}", file=sys.stderr)
+        return exc.exit_code
     command = args.command or "tui"
     args.command = command
     module = importlib.import_module(f"mcpdeck.commands.{_COMMANDS[command]}")

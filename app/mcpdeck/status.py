@@ -99,7 +99,7 @@ def status_from_config(
 ) -> ServerStatus | None:
     """The status when the configuration alone decides it; None when credentials or a probe must."""
     env = os.environ if environ is None else environ
-    reason = server.disabled_reason
+    reason = server.inactive_reason
     if reason is not None:
         return ServerStatus(server.name, "none", AuthInfo(detail=reason))
     if server.transport == "stdio":
@@ -108,7 +108,9 @@ def status_from_config(
         var = server.bearer_token_env_var
         detail = f"{var} is set" if env.get(var) else f"{var} is not set"
         return ServerStatus(server.name, "bearer_token", AuthInfo(detail=detail))
-    if server.has_authorization_header():
+    if server.http_headers_helper is not None:
+        return None  # the helper's output decides (compute_statuses runs it)
+    if server.has_authorization_header(env):
         where = (
             "http_headers"
             if any(k.lower() == "authorization" for k in server.http_headers)
@@ -219,7 +221,7 @@ def plan_statuses(
     """Decide every status that needs no network. Blocking: reads the credential store."""
     plan = StatusPlan()
     undecided: list[ServerConfig] = []
-    for name, server in loaded.servers.items():
+    for name, server in loaded.visible().items():
         if names is not None and name not in names:
             continue
         decided = status_from_config(server, environ)
@@ -250,12 +252,77 @@ def plan_statuses(
             fallback = status.auth if status is not None else None
         if offline:
             info = fallback or AuthInfo(detail="")
+            if server.http_headers_helper is not None and server.has_authorization_header(
+                os.environ if environ is None else environ
+            ):
+                plan.decided.append(
+                    ServerStatus(
+                        server.name,
+                        "bearer_token",
+                        AuthInfo(detail="Authorization header from http_headers"),
+                    )
+                )
+                continue
+            if server.http_headers_helper is not None:
+                info.detail = _join(info.detail, "http_headers_helper not run (--offline)")
             info.detail = _join(info.detail, "not probed (--offline)")
             state: AuthStatus = "oauth_available" if fallback else "none"
             plan.decided.append(ServerStatus(server.name, state, info))
         else:
             plan.to_probe.append((server, fallback))
     return plan
+
+
+async def _from_helper(
+    server: ServerConfig, loaded: LoadedConfig, environ: Mapping[str, str] | None
+) -> ServerStatus | None:
+    """Run the server's http_headers_helper (as a session would): an Authorization header in
+    its output is a bearer token; a failure is the status. None: the helper set no Authorization."""
+    if server.http_headers_helper is None:
+        return None
+    from mcpdeck.session.header_helper import HeaderHelperError, run_headers_helper
+
+    try:
+        headers = await run_headers_helper(server.http_headers_helper, loaded.cwd, environ=environ)
+    except HeaderHelperError as exc:
+        return ServerStatus(server.name, "none", AuthInfo(detail=str(exc)), failed=True)
+    if any(k.lower() == "authorization" for k in headers) or server.has_authorization_header(
+        os.environ if environ is None else environ
+    ):
+        return ServerStatus(
+            server.name,
+            "bearer_token",
+            AuthInfo(detail="Authorization header from http_headers_helper"),
+        )
+    return None
+
+
+def codex_auth_status(
+    server: ServerConfig, status: ServerStatus | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The word `codex mcp list --json` 0.171.0 prints for this server (checked against it).
+
+    Codex's list never runs an http_headers_helper (``unknown``), counts bearer_token_env_var
+    even when the variable is unset, and drops an env header whose variable is unset.
+    """
+    env = os.environ if environ is None else environ
+    if not server.codex_enabled or server.transport != "streamable_http":
+        return "unsupported"
+    if server.bearer_token_env_var:
+        return "bearer_token"
+    if server.http_headers_helper is not None:
+        return "unknown"
+    if server.has_authorization_header(env):
+        return "bearer_token"
+    if status is None:
+        return "unknown"
+    if status.auth_status == "authenticated":
+        return "o_auth"
+    if status.auth_status == "oauth_available":
+        return "not_logged_in"
+    if status.auth_status == "bearer_token":
+        return "bearer_token"
+    return "unknown" if status.failed else "unsupported"
 
 
 def _probe_outcome(server: ServerConfig, fallback: AuthInfo | None, status: ServerStatus) -> None:
@@ -275,7 +342,8 @@ def settle_refused(plan: StatusPlan, wait: float = 0.2) -> None:
     by_origin: dict[tuple[str, int], list[tuple[ServerConfig, AuthInfo | None]]] = {}
     rest: list[tuple[ServerConfig, AuthInfo | None]] = []
     for server, fallback in plan.to_probe:
-        origin = _loopback_origin(server.url or "")
+        # A header helper's outcome decides first (compute_statuses runs it).
+        origin = None if server.http_headers_helper else _loopback_origin(server.url or "")
         if origin is None:
             rest.append((server, fallback))
         else:
@@ -353,7 +421,7 @@ def plan_and_settle(
 
 
 def in_config_order(loaded: LoadedConfig, statuses: list[ServerStatus]) -> dict[str, ServerStatus]:
-    order = {name: i for i, name in enumerate(loaded.servers)}
+    order = {name: i for i, name in enumerate(loaded.visible())}
     return {s.name: s for s in sorted(statuses, key=lambda s: order.get(s.name, 0))}
 
 
@@ -411,6 +479,10 @@ async def compute_statuses(
 
         async def one(server: ServerConfig, fallback: AuthInfo | None) -> None:
             async with gate:
+                helped = await _from_helper(server, loaded, environ)
+                if helped is not None:
+                    done(helped)
+                    return
                 status = await _probe(server, client, timeout, fallback, cache)
             _probe_outcome(server, fallback, status)
             done(status)

@@ -159,8 +159,8 @@ def test_project_file_written_by_add(codex: Path, tmp_path: Path) -> None:
     assert [s["name"] for s in untrusted] == ["shared"]
     assert untrusted[0]["tool_timeout_sec"] == 30.0
     loaded = load_config(layout.home, layout.sub)
-    assert not loaded.servers["local"].trusted
-    assert loaded.servers["local"].disabled_reason == "project not trusted"
+    assert not loaded.find("local").trusted
+    assert loaded.find("local").disabled_reason == "ignored by Codex: project not trusted"
 
     layout.trust(layout.root)
     theirs = codex_list(codex, layout, layout.sub)

@@ -108,11 +108,12 @@ def test_get_invalid_server_shows_the_problem(tmp_path: Path) -> None:
         '[mcp_servers.bad]\nurl = "https://b.example"\nbearer_token = "sk-abcdefgh"\n',
     )
     result = run_mcpdeck(layout.home, layout.sub, "get", "bad")
-    assert result.returncode == 0, result.stderr
+    # Codex refuses a file with an inline bearer_token: get shows it and exits 2.
+    assert result.returncode == 2, result.stderr
     assert "sk-abcdefgh" not in result.stdout
     assert f"  error: {layout.user_file}:3: mcp_servers.bad.bearer_token: " in result.stdout
     data = json.loads(run_mcpdeck(layout.home, layout.sub, "get", "bad", "--json").stdout)
-    assert data["disabled_reason"].startswith("invalid: an inline bearer_token is not allowed")
+    assert data["disabled_reason"].startswith("invalid: bearer_token is not supported")
     assert data["problems"][0]["line"] == 3
 
 

@@ -130,7 +130,8 @@ def test_broken_file_reports_line_and_keeps_other_layers(tmp_path: Path) -> None
     (project / ".codex").mkdir()
     (project / ".codex" / "config.toml").write_text("[mcp_servers.bad\nurl = 1\n")
     out = mcpdeck(home, project, "list", "--json", "--offline")
-    assert out.returncode == 2
+    # An untrusted project's file: Codex ignores it, broken or not (exit 0), mcpdeck warns.
+    assert out.returncode == 0
     names = [r["name"] for r in json.loads(out.stdout)]
     assert names == ["docs", "local", "off"]
     first = out.stderr.strip().splitlines()[0]

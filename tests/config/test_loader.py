@@ -64,7 +64,8 @@ def test_every_key_with_its_type(tmp_path: Path) -> None:
     assert (local.enabled, local.required) == (False, True)
     assert (local.startup_timeout_sec, local.tool_timeout_sec) == (2.5, 90.0)
     assert (local.enabled_tools, local.disabled_tools) == (["a", "b"], ["b"])
-    assert local.disabled_reason == "disabled in config"
+    # Codex prints no disabled_reason for enabled = false; mcpdeck's words say it.
+    assert local.disabled_reason is None and local.inactive_reason == "disabled in config"
 
     remote = loaded.servers["remote"]
     assert remote.valid and remote.transport == "streamable_http"
@@ -201,9 +202,11 @@ def test_trust_follows_codex_rules(tmp_path: Path) -> None:
     write(layout.project_file(layout.root), '[mcp_servers.r]\ncommand = "x"\n')
     write(layout.project_file(layout.sub), '[mcp_servers.s]\ncommand = "x"\n')
 
-    untrusted = load(layout).servers
+    loaded = load(layout)
+    assert loaded.servers == {}  # Codex never merges an untrusted layer
+    untrusted = {row.name: row for row in loaded.ignored}
     assert not untrusted["r"].trusted and not untrusted["s"].trusted
-    assert untrusted["r"].disabled_reason == "project not trusted"
+    assert untrusted["r"].disabled_reason == "ignored by Codex: project not trusted"
     assert untrusted["r"].enabled  # the config says enabled; trust is separate
 
     # the project root's entry covers every layer of the project
@@ -213,8 +216,9 @@ def test_trust_follows_codex_rules(tmp_path: Path) -> None:
 
     # a layer directory's own entry wins over the root's
     layout.trust(layout.sub, "untrusted")
-    mixed = load(layout).servers
-    assert mixed["r"].trusted and not mixed["s"].trusted
+    mixed = load(layout)
+    assert mixed.servers["r"].trusted and "s" not in mixed.servers
+    assert [row.name for row in mixed.ignored] == ["s"]
 
 
 def test_settings_from_untrusted_project_are_ignored(tmp_path: Path) -> None:
@@ -320,14 +324,16 @@ def test_each_problem_names_file_server_key_and_line(tmp_path: Path) -> None:
     assert servers["good"].valid
     cases = {
         "wrongtype": ("args", 6, "must be an array of strings, not a string"),
-        "unknown": ("colour", 10, "unknown key 'colour'"),
         "othertransport": ("env", 14, "env is not supported for streamable_http"),
         "secret": ("bearer_token", 18, "secrets never go in config"),
-        "bad name": (None, 20, "invalid server name"),
-        "both": ("url", 25, "invalid transport"),
+        "both": ("url", 25, "url is not supported for stdio"),
         "neither": (None, 27, "invalid transport"),
-        "negative": ("tool_timeout_sec", 32, "non-negative"),
+        "negative": ("tool_timeout_sec", 32, "must not be negative"),
     }
+    # Codex ignores unknown keys and reads any name: a warning, and a valid server.
+    unknown = only_problem(servers["unknown"])
+    assert (unknown.key, unknown.line, unknown.severity) == ("colour", 10, "warning")
+    assert servers["unknown"].valid and servers["bad name"].valid
     for name, (key, line, text) in cases.items():
         server = servers[name]
         problem = only_problem(server)
@@ -336,7 +342,7 @@ def test_each_problem_names_file_server_key_and_line(tmp_path: Path) -> None:
         assert not server.valid
         assert server.disabled_reason is not None and text in server.disabled_reason
         assert str(user) in problem.one_line() and f":{line}:" in problem.one_line()
-    assert servers["both"].transport is None and servers["neither"].transport is None
+    assert servers["both"].transport == "stdio" and servers["neither"].transport is None
     # the inline secret is reported, never repeated
     assert all("sk-live" not in p.one_line() for p in servers["secret"].problems)
 
@@ -354,9 +360,9 @@ def test_oauth_table_problems(tmp_path: Path) -> None:
         """,
     )
     server = load(layout).servers["o"]
-    assert {(p.key, p.line) for p in server.problems} == {
-        ("oauth.client_secret", 4),
-        ("oauth.callback_port", 5),
+    # Codex takes port 0 (any free port) and wants a client_id with an inline secret.
+    assert {(p.key, p.line, p.message) for p in server.problems} == {
+        ("oauth.client_secret", 4, "oauth.client_secret requires oauth.client_id"),
     }
     stdio = write(layout.user_file, '[mcp_servers.s]\ncommand = "x"\noauth_resource = "r"\n')
     problem = only_problem(load(layout).servers["s"])
@@ -443,3 +449,29 @@ def test_loader_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_managed_requirements_and_system_layer_from_the_system_dir(tmp_path: Path) -> None:
+    """The same rules the corpus checks against Codex in a mount namespace, through the seam."""
+    layout = make_layout(tmp_path)
+    system = tmp_path / "etc-codex"
+    write(system / "config.toml", '[mcp_servers.sys]\ncommand = "sys-tool"\n')
+    write(
+        system / "requirements.toml",
+        '[mcp_servers.ok.identity]\nurl = "https://ok.example/mcp"\n'
+        '[mcp_servers.sys.identity]\ncommand = "other"\n',
+    )
+    write(
+        layout.user_file,
+        '[mcp_servers.ok]\nurl = "https://ok.example/mcp"\n'
+        '[mcp_servers.moved]\nurl = "https://elsewhere.example/mcp"\n',
+    )
+    loaded = load_config(layout.home, layout.sub, system_dir=system)
+    reason = f"requirements ({system / 'requirements.toml'})"
+    assert loaded.servers["ok"].disabled_reason is None and loaded.servers["ok"].codex_enabled
+    for name in ("sys", "moved"):
+        server = loaded.servers[name]
+        assert server.disabled_reason == reason and not server.codex_enabled
+        assert server.inactive_reason == f"disabled by {reason}"
+    assert loaded.servers["sys"].source is not None
+    assert loaded.servers["sys"].source.layer == "system"

@@ -138,4 +138,4 @@ def test_random_values_in_server_tables_never_raise(
     for server in loaded.servers.values():
         # an invalid server always says why
         if not server.valid:
-            assert server.disabled_reason
+            assert server.inactive_reason

@@ -197,7 +197,7 @@ async def test_untrusted_project_layer_is_not_started(tmp_path: Path) -> None:
     (project / ".codex").mkdir()
     (project / ".codex" / "config.toml").write_text(stdio_table("cat"))
     loaded = load_config(home, project)
-    report = await diagnose(loaded.servers["cat"], loaded, MemoryStore())
+    report = await diagnose(loaded.find("cat"), loaded, MemoryStore())
     f = finding(report, "untrusted_project")
     assert f.edit == {
         "op": "trust_project",
@@ -426,3 +426,35 @@ async def test_opaque_token_requested_for_another_resource(tmp_path: Path) -> No
     assert "token_revoked" not in ids(report)
     assert "revoked" not in report.auth.detail
     assert report.status == "error"
+
+
+async def test_codex_keys_the_doctor_explains(tmp_path: Path) -> None:
+    """Inline client secret (Codex's own key), a dropped env header, per-tool approval modes."""
+    home = tmp_path / "home"
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text(
+        "[mcp_servers.slack]\n"
+        f'url = "http://127.0.0.1:{refused_port()}/mcp"\n'
+        'env_http_headers = { "X-Team" = "MCPDECK_TEST_UNSET_TEAM" }\n'
+        'default_tools_approval_mode = "prompt"\n'
+        "[mcp_servers.slack.tools.post]\n"
+        'approval_mode = "approve"\n'
+        "[mcp_servers.slack.oauth]\n"
+        'client_id = "123.456"\n'
+        'client_secret = "shh-this-is-secret"\n'
+    )
+    config.chmod(0o644)
+    loaded = load_config(home, tmp_path, system_dir=tmp_path / "no-etc")
+    assert loaded.servers["slack"].valid  # Codex writes this itself: not an error
+    report = await diagnose(loaded.servers["slack"], loaded, MemoryStore(), env={})
+    secret = next(f for f in report.findings if "client secret" in f.message)
+    assert secret.severity == "warning" and f"chmod 600 {config}" in (secret.fix or "")
+    assert "shh-this-is-secret" not in json.dumps([f.message for f in report.findings])
+    dropped = finding(report, "env_var_unset")
+    assert (
+        "MCPDECK_TEST_UNSET_TEAM" in dropped.message
+        and "drops the X-Team header" in dropped.message
+    )
+    modes = finding(report, "tool_approval_modes")
+    assert "default prompt" in modes.message and "post: approve" in modes.message

@@ -92,7 +92,7 @@ def test_trust_project(tmp_path: Path) -> None:
     (project / ".git").mkdir(parents=True)
     (project / ".codex").mkdir()
     (project / ".codex" / "config.toml").write_text('[mcp_servers.p]\ncommand = "node"\n')
-    assert not load_config(home, project).servers["p"].trusted
+    assert not load_config(home, project).find("p").trusted
     apply_edit({"op": "trust_project", "file": str(home / "config.toml"), "project": str(project)})
     assert load_config(home, project).servers["p"].trusted
     assert (home / "config.toml").read_text().startswith(ORIGINAL)

@@ -27,7 +27,9 @@ class PausedLoginServices(Services):
         self.stored = False
         self.fail_with = fail_with
 
-    async def login(self, loaded: LoadedConfig, name: str, on_event: EventSink) -> LoginOutcome:
+    async def login(
+        self, loaded: LoadedConfig, name: str, on_event: EventSink, *, paste: object = None
+    ) -> LoginOutcome:
         trace = FlowTrace(on_event)
         trace.emit("probe", "ok", "401 with WWW-Authenticate: resource_metadata", elapsed_ms=12)
         trace.emit("discovery", "ok", "protected resource metadata found", elapsed_ms=8)

@@ -143,3 +143,36 @@ async def test_apply_a_findings_config_fix_then_check_again(demo_world_factory) 
         assert screen.report is not None
         # the check ran again on the edited file: nobody proposes that edit any more
         assert all(f.edit != edit for f in screen.report.findings)
+
+
+async def test_login_dialog_accepts_the_pasted_callback_url(demo_world_factory) -> None:  # type: ignore[no-untyped-def]
+    """The browser is on another machine: the redirected URL is pasted into the dialog."""
+    import asyncio
+
+    from mcpdeck.tui.screens.login import LoginScreen
+    from tests.integration.test_login_paste import _authorize_elsewhere
+
+    world = demo_world_factory(auto_approve=True)
+    app = app_for(world)
+    app.services.browser = None  # no opener: nothing reaches the listener by itself
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await select(pilot, app, "linear")
+        await pilot.press("l")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, LoginScreen) and app.screen.url:
+                break
+        screen = app.screen
+        assert isinstance(screen, LoginScreen) and screen.url
+        paste = screen.query_one("#login-paste")
+        assert paste.display
+        callback = await asyncio.to_thread(_authorize_elsewhere, screen.url)
+        await pilot.press("p")
+        assert paste.has_focus
+        paste.value = callback  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one(ServerTable).get_cell("linear", "auth") == "● authenticated"

@@ -102,3 +102,30 @@ async def test_enable_disable_toggles_the_flag_on_disk(world: World) -> None:
         await pilot.press("e")
         await settle(pilot, app)
         assert servers_on_disk(world)["local"].get("enabled", True) is True
+
+
+async def test_trust_project_asks_first_then_codex_loads_the_project(world: World) -> None:
+    from mcpdeck.tui.screens.confirm import ConfirmScreen
+
+    world.write_user("")
+    world.write_project('[mcp_servers.repo-tool]\ncommand = "echo"\n', trusted=False)
+    app = build(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        table = app.screen.query_one(ServerTable)
+        assert "untrusted" in str(table.get_cell("repo-tool", "source"))
+        assert app.screen.check_action("trust", ()) is True
+        await app.screen.run_action("trust")  # the palette's "Trust project"
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # asks first
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert "projects" not in tomllib.loads(world.user_file.read_text())
+        await app.screen.run_action("trust")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot, app)
+        projects = tomllib.loads(world.user_file.read_text())["projects"]
+        assert projects[str(world.project.resolve())] == {"trust_level": "trusted"}
+        assert "untrusted" not in str(table.get_cell("repo-tool", "source"))
+        assert app.screen.check_action("trust", ()) is None

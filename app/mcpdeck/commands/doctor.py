@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from mcpdeck.errors import EXIT_AUTH_REQUIRED, EXIT_FAILURE, EXIT_OK
+from mcpdeck.errors import EXIT_AUTH_REQUIRED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 _ICON = {"ok": "✓", "warning": "!", "error": "✗", "auth_required": "🔑", "disabled": "–"}
 _STYLE = {
@@ -44,13 +44,13 @@ def exit_code(reports: list[Any]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mcpdeck.config.loader import load_config
+    from mcpdeck.config.loader import load_from_args
     from mcpdeck.config.paths import check_codex_home
     from mcpdeck.credentials.select import open_store
     from mcpdeck.diagnostics.doctor import diagnose_all
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     store = open_store(
         loaded.settings.credentials_store,
         args.codex_home,
@@ -76,7 +76,16 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         render(reports, [p.one_line() for p in loaded.problems], loaded_home=str(loaded.codex_home))
-    return exit_code(reports)
+    code = exit_code(reports)
+    # A file Codex refuses (or mcpdeck cannot read) is a config error: exit 2, said on stderr.
+    broken = [p for p in loaded.problems if p.severity == "error"]
+    if broken:
+        from mcpdeck.redact import for_display
+
+        for problem in broken:
+            print(f"mcpdeck: error: {for_display(problem.one_line())}", file=sys.stderr)
+        return EXIT_USAGE
+    return code
 
 
 # -- text rendering (rich) --------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from mcpdeck.config.loader import load_config
+from mcpdeck.config.loader import load_from_args
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.config.serialize import server_to_codex_json, source_json
 from mcpdeck.errors import EXIT_OK, EXIT_USAGE
@@ -52,7 +52,7 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     from mcpdeck.config.paths import check_codex_home
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     credentials = _open_credentials(loaded)
     if args.offline:
         return loaded, offline_statuses(loaded, credentials)
@@ -69,7 +69,8 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     return loaded, statuses
 
 
-def _report_problems(loaded: LoadedConfig) -> int:
+def report_problems(loaded: LoadedConfig) -> int:
+    """Every problem on stderr; exit 2 when any is an error (Codex refuses those files)."""
     from mcpdeck.redact import for_display
 
     errors = 0
@@ -79,33 +80,68 @@ def _report_problems(loaded: LoadedConfig) -> int:
     return EXIT_USAGE if errors else EXIT_OK
 
 
+def codex_rows(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> list[dict[str, Any]]:
+    """`codex mcp list --json`: the servers Codex loads, in its order, with its words."""
+    from mcpdeck.status import codex_auth_status
+
+    rows = []
+    for server in _by_name(loaded):
+        if server.ignored_reason is not None:
+            continue
+        row = server_to_codex_json(server)
+        row["auth_status"] = codex_auth_status(server, statuses.get(server.name))
+        rows.append(row)
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "codex", False) and not args.json:
+        from mcpdeck.errors import UsageError
+
+        raise UsageError("--codex needs --json", hint="run `mcpdeck list --json --codex`")
     loaded, statuses = collect(args)
-    if args.json:
-        rows = [server_json(s, statuses[s.name]) for s in _by_name(loaded)]
+    if args.json and getattr(args, "codex", False):
+        # Codex prints nothing when it refuses the configuration; neither do we.
+        if not loaded.codex_refuses:
+            sys.stdout.write(json.dumps(codex_rows(loaded, statuses), indent=2) + "\n")
+    elif args.json:
+        rows = [server_json(s, _status_of(s, statuses)) for s in _by_name(loaded)]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
         _print_tables(loaded, statuses)
-    return _report_problems(loaded)
+    return report_problems(loaded)
+
+
+def _status_of(server: ServerConfig, statuses: dict[str, ServerStatus]) -> ServerStatus:
+    from mcpdeck.status import AuthInfo
+
+    if server.ignored_reason is not None or server.name not in statuses:
+        return ServerStatus(server.name, "none", AuthInfo(detail=server.ignored_reason or ""))
+    return statuses[server.name]
 
 
 def _by_name(loaded: LoadedConfig) -> list[ServerConfig]:
     """Sorted by name, as Codex lists them, so the two tools' outputs line up."""
-    return sorted(loaded.servers.values(), key=lambda s: s.name)
+    return loaded.rows()
 
 
 def _source_badge(server: ServerConfig) -> str:
     if server.source is None:
         return "?"
-    if server.source.layer == "user":
-        return "user"
+    if server.ignored_reason is not None and server.source.trusted:
+        return f"{server.source.layer} (broken file)"
+    if server.source.layer != "project":
+        return server.source.layer
     return "project" if server.source.trusted else "project (untrusted)"
 
 
 def _status_cell(server: ServerConfig) -> str:
-    reason = server.disabled_reason
+    reason = server.inactive_reason
     if reason is None:
         return "enabled"
+    if server.ignored_reason is not None:
+        # Short: the table must leave room for the values; stderr says why in full.
+        return "ignored by Codex"
     return "invalid" if not server.valid else reason.replace(" in config", "")
 
 
@@ -122,7 +158,7 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
         return Text(for_display(text))
 
     console = Console()
-    if not loaded.servers:
+    if not loaded.servers and not loaded.ignored:
         console.print(
             f"No MCP servers configured in {escape(for_display(loaded.user_file))} "
             "or the project's .codex/config.toml.\n"
@@ -131,8 +167,8 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
         )
         return
 
-    def auth_cell(name: str) -> Text:
-        st = statuses[name]
+    def auth_cell(server: ServerConfig) -> Text:
+        st = _status_of(server, statuses)
         glyph, colour, word = _GLYPH[st.auth_status]
         return Text.assemble(
             (f"{glyph} {word}", colour), "\n", (for_display(st.auth.detail), "dim")
@@ -155,7 +191,7 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
                 cell(env),
                 cell(s.cwd or "-"),
                 cell(_status_cell(s)),
-                auth_cell(s.name),
+                auth_cell(s),
                 _source_badge(s),
             )
         console.print(table)
@@ -169,7 +205,7 @@ def _print_tables(loaded: LoadedConfig, statuses: dict[str, ServerStatus]) -> No
                 cell(s.url or ""),
                 cell(s.bearer_token_env_var or "-"),
                 cell(_status_cell(s)),
-                auth_cell(s.name),
+                auth_cell(s),
                 _source_badge(s),
             )
         console.print(table)

@@ -56,7 +56,11 @@ def _printer(console: Any) -> Any:
 
 
 def _server(loaded: LoadedConfig, name: str) -> ServerConfig:
+    from mcpdeck.config.trust import require_loaded_by_codex
+
     server = loaded.servers.get(name)
+    if server is None and loaded.find(name) is not None:
+        require_loaded_by_codex(loaded.find(name))  # type: ignore[arg-type]
     if server is None:
         raise UsageError(
             f"no MCP server named '{name}' in {loaded.user_file} or the project's .codex/config.toml",
@@ -85,6 +89,35 @@ def _describe_expiry(record: CredentialRecord) -> str:
     if left < 172800:
         return f"expires in {round(left / 3600)} h"
     return f"expires in {round(left / 86400)} days"
+
+
+async def _stdin_paste(auth_url: str) -> str:
+    """``--no-browser``, as in Codex: the URL the browser was redirected to may be pasted here
+    (for machines whose browser cannot reach the listener). Read in a daemon thread so an
+    unanswered prompt never holds the process open; end of input just keeps waiting."""
+    import threading
+
+    del auth_url  # already printed by the trace
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str) -> None:
+        if not answer.done():
+            answer.set_result(line)
+
+    def read() -> None:
+        line = sys.stdin.readline()
+        if line.strip():
+            loop.call_soon_threadsafe(settle, line)
+
+    print(
+        "If your browser cannot reach this machine, paste the URL it was redirected to "
+        "and press Enter.",
+        file=sys.stderr,
+        flush=True,
+    )
+    threading.Thread(target=read, name="mcpdeck-paste", daemon=True).start()
+    return await answer
 
 
 def _run_login(
@@ -122,6 +155,7 @@ def _run_login(
                 open_browser=open_browser,
                 trace=trace,
                 timeout=timeout,
+                paste=None if open_browser else _stdin_paste,
             )
         )
     except McpdeckError:
@@ -147,11 +181,11 @@ def _run_login(
 
 
 def run(args: argparse.Namespace) -> int:
-    from mcpdeck.config.loader import load_config
+    from mcpdeck.config.loader import load_from_args
     from mcpdeck.config.paths import check_codex_home
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     server = _server(loaded, args.name)
     return _run_login(
         server,

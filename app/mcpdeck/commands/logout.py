@@ -12,7 +12,7 @@ from mcpdeck.errors import EXIT_OK, McpdeckError, UsageError
 
 
 def run(args: argparse.Namespace) -> int:
-    from mcpdeck.config.loader import load_config
+    from mcpdeck.config.loader import load_from_args
     from mcpdeck.credentials.record import CredentialKey, CredentialStoreError
     from mcpdeck.credentials.select import open_store
 
@@ -20,8 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from mcpdeck.config.paths import check_codex_home
 
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
-    server = loaded.servers.get(name)
+    loaded = load_from_args(args)
+    server = loaded.find(name)
     if server is None:
         broken = [p for p in loaded.problems if p.severity == "error"]
         raise UsageError(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpdeck.config import edit
-from mcpdeck.config.loader import load_config
+from mcpdeck.config.loader import load_from_args
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.config.paths import check_codex_home
 from mcpdeck.config.validate import is_valid_server_name
@@ -90,8 +90,8 @@ def add(args: argparse.Namespace) -> int:
         )
     table = build_table(args)
     check_codex_home(args.codex_home, create_default=True)
-    loaded = load_config(args.codex_home, args.cd)
-    existing = loaded.servers.get(name)
+    loaded = load_from_args(args)
+    existing = loaded.find(name)
     if existing is not None:
         where = existing.defined_at or (existing.source.file if existing.source else "config")
         raise ConfigError(
@@ -107,8 +107,8 @@ def add(args: argparse.Namespace) -> int:
         print(f"Added global MCP server '{name}'.")
     if "url" not in table or args.no_login:
         return 0
-    reloaded = load_config(args.codex_home, args.cd)
-    server = reloaded.servers.get(name)
+    reloaded = load_from_args(args)
+    server = reloaded.find(name)
     if server is None or not server.is_active:
         return 0
     try:
@@ -126,15 +126,15 @@ def add(args: argparse.Namespace) -> int:
 def remove(args: argparse.Namespace) -> int:
     name: str = args.name
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
-    server = loaded.servers.get(name)
+    loaded = load_from_args(args)
+    server = loaded.find(name)
     target = _file_for_existing(args, loaded, server, name, verb="remove")
     edit.remove_server(target, name)
     if args.project:
         print(f"Removed project MCP server '{name}' from {target}.")
     else:
         print(f"Removed global MCP server '{name}'.")
-    still = load_config(args.codex_home, args.cd).servers.get(name)
+    still = load_from_args(args).servers.get(name)
     if still is not None and still.defined_at is not None:
         print(f"note: '{name}' is still defined in {still.defined_at}")
     return 0
@@ -147,8 +147,8 @@ def toggle(args: argparse.Namespace, *, enabled: bool) -> int:
     name: str = args.name
     verb = "enable" if enabled else "disable"
     check_codex_home(args.codex_home)
-    loaded = load_config(args.codex_home, args.cd)
-    server = loaded.servers.get(name)
+    loaded = load_from_args(args)
+    server = loaded.find(name)
     target = _file_for_existing(args, loaded, server, name, verb=verb)
     changed = edit.set_enabled(target, name, enabled)
     scope = "global" if target == loaded.user_file else "project"
@@ -158,7 +158,7 @@ def toggle(args: argparse.Namespace, *, enabled: bool) -> int:
         print(f"{state.capitalize()} {scope} MCP server '{name}'{in_file}.")
     else:
         print(f"MCP server '{name}' is already {state} in {target}.")
-    after = load_config(args.codex_home, args.cd).servers.get(name)
+    after = load_from_args(args).servers.get(name)
     if after is not None and after.enabled != enabled:
         where = after.provenance.get("enabled")
         print(
@@ -239,7 +239,7 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def _warn_if_untrusted(args: argparse.Namespace, target: Path) -> None:
-    loaded = load_config(args.codex_home, args.cd)
+    loaded = load_from_args(args)
     for layer in loaded.layers:
         if _same(layer.file, target) and not layer.trusted:
             directory = loaded.project_root or target.parent.parent

@@ -5,12 +5,16 @@ Every other layer (status, OAuth, sessions, doctor, TUI, CLI) consumes these typ
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Transport = Literal["stdio", "streamable_http"]
-LayerName = Literal["user", "project"]
+# system: /etc/codex/config.toml; profile: $CODEX_HOME/NAME.config.toml (`-p NAME`);
+# override: `-c key=value`; managed: /etc/codex/managed_config.toml (on top of everything).
+LayerName = Literal["system", "user", "profile", "project", "override", "managed"]
 CredentialsStoreMode = Literal["auto", "keyring", "file"]
 
 DEFAULT_STARTUP_TIMEOUT_SEC = 10.0
@@ -40,6 +44,8 @@ class ConfigProblem:
     server: str | None = None
     key: str | None = None
     severity: Literal["error", "warning"] = "error"
+    # Codex 0.171.0 refuses the whole configuration over this problem (every command fails).
+    refuses: bool = False
 
     def where(self) -> str:
         out = str(self.file)
@@ -56,7 +62,8 @@ class ConfigProblem:
             if self.key:
                 subject += f".{self.key}"
             subject += ": "
-        return f"{self.where()}: {subject}{self.message}"
+        tail = "; Codex refuses this file too" if self.refuses else ""
+        return f"{self.where()}: {subject}{self.message}{tail}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,10 @@ class OAuthOverrides:
     callback_port: int | None = None
     # An https URL of a Client ID Metadata Document (CIMD) to use as client_id when supported.
     client_metadata_url: str | None = None
+    # Codex's own keys: `codex mcp add --oauth-client-secret` writes the secret inline.
+    client_secret: str | None = field(default=None, repr=False)
+    token_endpoint_auth_method: str | None = None
+    authorization_server_issuer: str | None = None
 
 
 @dataclass
@@ -111,6 +122,12 @@ class ServerConfig:
     scopes: list[str] | None = None
     oauth_resource: str | None = None
     oauth: OAuthOverrides = field(default_factory=OAuthOverrides)
+    # Keys Codex accepts that mcpdeck only shows: default_tools_approval_mode, tools, auth, …
+    extras: dict[str, Any] = field(default_factory=dict)
+    # Set on rows Codex does not load at all (an untrusted project, a file it cannot parse).
+    ignored_reason: str | None = None
+    # Codex's disabled_reason when managed requirements do not allow this server.
+    requirement_reason: str | None = None
     # where it came from
     source: Source | None = None
     # the header (or first key) of this server in the closest layer that mentions it
@@ -128,26 +145,54 @@ class ServerConfig:
         return self.source is None or self.source.trusted
 
     @property
+    def codex_enabled(self) -> bool:
+        """``enabled`` as Codex prints it: requirements and ``auth = "ema_auth"`` turn it off."""
+        return (
+            self.enabled
+            and self.requirement_reason is None
+            and self.extras.get("auth") != "ema_auth"
+            and self.ignored_reason is None
+        )
+
+    @property
     def disabled_reason(self) -> str | None:
-        """Why the server will not start, or None when it is enabled, valid and trusted."""
+        """Codex's ``disabled_reason`` (null for ``enabled = false``), or why Codex ignores the row."""
+        if self.ignored_reason is not None:
+            return self.ignored_reason
+        if not self.valid:
+            # Codex prints no row at all (it refuses the whole file); say why in ours.
+            return self.inactive_reason
+        return self.requirement_reason
+
+    @property
+    def inactive_reason(self) -> str | None:
+        """Why the server will not start, in words; None when Codex would start it."""
+        if self.ignored_reason is not None:
+            return self.ignored_reason
         if not self.valid:
             first = (
                 next(p for p in self.problems if p.severity == "error") if self.problems else None
             )
             return f"invalid: {first.message}" if first else "invalid transport"
+        if self.requirement_reason is not None:
+            return f"disabled by {self.requirement_reason}"
         if not self.enabled:
             return "disabled in config"
-        if not self.trusted:
-            return "project not trusted"
+        if self.extras.get("auth") == "ema_auth":
+            return 'disabled by Codex (auth = "ema_auth")'
         return None
 
     @property
     def is_active(self) -> bool:
-        return self.disabled_reason is None
+        return self.inactive_reason is None
 
-    def has_authorization_header(self) -> bool:
+    def has_authorization_header(self, environ: Mapping[str, str] | None = None) -> bool:
+        """An Authorization header Codex would send: static, or from a variable that is set
+        (Codex drops a header whose variable is unset)."""
+        env = os.environ if environ is None else environ
         return any(k.lower() == "authorization" for k in self.http_headers) or any(
-            k.lower() == "authorization" for k in self.env_http_headers
+            k.lower() == "authorization" and env.get(var)
+            for k, var in self.env_http_headers.items()
         )
 
 
@@ -184,6 +229,37 @@ class LoadedConfig:
     settings: Settings = field(default_factory=Settings)
     # Problems not tied to one server (syntax errors, bad top-level keys).
     problems: list[ConfigProblem] = field(default_factory=list)
+    # Rows Codex does not load: servers of untrusted projects and of files it cannot parse.
+    ignored: list[ServerConfig] = field(default_factory=list)
+    profile: str | None = None
+    requirements_file: Path | None = None
+
+    @property
+    def codex_refuses(self) -> bool:
+        """True when Codex 0.171.0 would refuse this configuration (and every command fail)."""
+        return any(p.refuses for p in self.all_problems())
+
+    def rows(self) -> list[ServerConfig]:
+        """Every row to show, sorted by name as Codex sorts: loaded servers, then ignored ones."""
+        return sorted(
+            [*self.servers.values(), *self.ignored],
+            key=lambda s: (s.name, s.ignored_reason is not None),
+        )
+
+    def visible(self) -> dict[str, ServerConfig]:
+        """Name -> row for screens keyed by name: Codex's servers, plus ignored rows whose name
+        Codex does not load (an ignored override of a loaded server stays out of sight)."""
+        out = dict(self.servers)
+        for row in self.ignored:
+            out.setdefault(row.name, row)
+        return out
+
+    def find(self, name: str) -> ServerConfig | None:
+        """The server Codex loads under ``name``, else the first ignored row of that name."""
+        found = self.servers.get(name)
+        if found is not None:
+            return found
+        return next((s for s in self.ignored if s.name == name), None)
 
     @property
     def user_file(self) -> Path:
@@ -204,5 +280,7 @@ class LoadedConfig:
     def all_problems(self) -> list[ConfigProblem]:
         out = list(self.problems)
         for server in self.servers.values():
+            out.extend(server.problems)
+        for server in self.ignored:
             out.extend(server.problems)
         return out

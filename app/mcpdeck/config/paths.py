@@ -7,6 +7,8 @@ from pathlib import Path
 
 CONFIG_FILE = "config.toml"
 PROJECT_DIR = ".codex"
+# Where Codex reads its system config and managed requirements on Unix (not configurable there).
+SYSTEM_DIR = Path("/etc/codex")
 
 
 def default_codex_home() -> Path:
@@ -30,7 +32,7 @@ def codex_home_is_default(codex_home: Path) -> bool:
     """
     if os.environ.get("CODEX_HOME"):
         return False
-    return _same_path(codex_home, default_codex_home())
+    return same_path(codex_home, default_codex_home())
 
 
 def find_project_root(cwd: Path) -> Path | None:
@@ -52,7 +54,7 @@ def project_layer_dirs(cwd: Path, codex_home: Path) -> list[Path]:
         dirs = [cwd]
         dirs.extend(p for p in cwd.parents if _is_relative_to(p, root))
         dirs.reverse()
-    return [d for d in dirs if not _same_path(d / PROJECT_DIR, codex_home)]
+    return [d for d in dirs if not same_path(d / PROJECT_DIR, codex_home)]
 
 
 def project_layer_files(cwd: Path, codex_home: Path) -> list[Path]:
@@ -73,7 +75,7 @@ def _is_relative_to(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _same_path(a: Path, b: Path) -> bool:
+def same_path(a: Path, b: Path) -> bool:
     if os.path.normpath(a) == os.path.normpath(b):
         return True
     try:
@@ -102,7 +104,7 @@ def check_codex_home(codex_home: Path, *, create_default: bool = False) -> None:
             codex_home.mkdir(parents=True, mode=0o700, exist_ok=True)
         return
     from_env = os.environ.get("CODEX_HOME")
-    if from_env and _same_path(Path(from_env).expanduser(), codex_home):
+    if from_env and same_path(Path(from_env).expanduser(), codex_home):
         raise ConfigError(f"CODEX_HOME {codex_home} does not exist; create it or unset CODEX_HOME")
     raise ConfigError(
         f"CODEX_HOME {codex_home} (--codex-home) does not exist; create it or pass another directory"

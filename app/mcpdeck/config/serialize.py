@@ -6,7 +6,7 @@ Same field names and order as Codex, with one deliberate difference: values of `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from mcpdeck.config.model import (
     DEFAULT_STARTUP_TIMEOUT_SEC,
@@ -14,6 +14,10 @@ from mcpdeck.config.model import (
     ServerConfig,
 )
 from mcpdeck.redact import MASK, redact
+
+REDACTED_HELPER = "<redacted>"
+# Codex's auth_status words in `codex mcp list --json`.
+CodexAuthStatus = Literal["unsupported", "not_logged_in", "bearer_token", "o_auth", "unknown"]
 
 
 def masked(mapping: dict[str, str]) -> dict[str, str]:
@@ -55,8 +59,9 @@ def transport_json(server: ServerConfig) -> dict[str, Any] | None:
             "env_http_headers": dict(sorted(server.env_http_headers.items()))
             if _present(server, "env_http_headers")
             else None,
-            "http_headers_helper": redact(server.http_headers_helper)
-            if server.http_headers_helper
+            # Codex prints this placeholder, never the command (it may carry a secret).
+            "http_headers_helper": REDACTED_HELPER
+            if server.http_headers_helper is not None
             else None,
         }
     return None
@@ -89,9 +94,23 @@ def server_to_codex_json(server: ServerConfig) -> dict[str, Any]:
     """Codex's ``mcp list --json`` object (without ``auth_status``), secrets masked."""
     return {
         "name": server.name,
-        "enabled": server.enabled,
+        "enabled": server.codex_enabled,
         "disabled_reason": server.disabled_reason,
         "transport": transport_json(server),
+        "startup_timeout_sec": startup_timeout_json(server),
+        "tool_timeout_sec": tool_timeout_json(server),
+    }
+
+
+def server_to_codex_get_json(server: ServerConfig) -> dict[str, Any]:
+    """Exactly Codex's ``mcp get --json`` object (env and header values masked)."""
+    return {
+        "name": server.name,
+        "enabled": server.codex_enabled,
+        "disabled_reason": server.disabled_reason,
+        "transport": transport_json(server),
+        "enabled_tools": server.enabled_tools,
+        "disabled_tools": server.disabled_tools,
         "startup_timeout_sec": startup_timeout_json(server),
         "tool_timeout_sec": tool_timeout_json(server),
     }
@@ -101,7 +120,7 @@ def server_to_get_json(server: ServerConfig) -> dict[str, Any]:
     """Codex's ``mcp get --json`` object, plus scopes, oauth_resource, required, oauth, source."""
     return {
         "name": server.name,
-        "enabled": server.enabled,
+        "enabled": server.codex_enabled,
         "disabled_reason": server.disabled_reason,
         "transport": transport_json(server),
         "enabled_tools": server.enabled_tools,
@@ -112,6 +131,7 @@ def server_to_get_json(server: ServerConfig) -> dict[str, Any]:
         "scopes": server.scopes,
         "oauth_resource": server.oauth_resource,
         "oauth": oauth_json(server),
+        "extras": server.extras or None,
         "source": source_json(server),
         "problems": problems_json(server),
     }
@@ -125,6 +145,10 @@ def oauth_json(server: ServerConfig) -> dict[str, Any] | None:
         "callback_url": o.callback_url,
         "callback_port": o.callback_port,
         "client_metadata_url": o.client_metadata_url,
+        # Never the secret itself: only whether one is written inline.
+        "client_secret_inline": True if o.client_secret else None,
+        "token_endpoint_auth_method": o.token_endpoint_auth_method,
+        "authorization_server_issuer": o.authorization_server_issuer,
     }
     return fields if any(v is not None for v in fields.values()) else None
 
@@ -140,6 +164,8 @@ def source_json(server: ServerConfig) -> dict[str, Any] | None:
     }
     if server.defined_at is not None and server.defined_at.file == server.source.file:
         out["line"] = server.defined_at.line
+    if server.ignored_reason is not None:
+        out["ignored_by_codex"] = server.ignored_reason
     return out
 
 

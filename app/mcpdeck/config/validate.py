@@ -24,8 +24,11 @@ from mcpdeck.config.model import (
     Transport,
 )
 
+# What `mcpdeck add` accepts (the same rule as `codex mcp add`). Codex itself reads any name from
+# a config file, dots and spaces included, so the loader accepts every name.
 SERVER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
+# Every key of Codex 0.171.0's server table (its RawMcpServerConfig), checked against the binary.
 COMMON_KEYS = frozenset(
     {
         "enabled",
@@ -37,6 +40,20 @@ COMMON_KEYS = frozenset(
         "disabled_tools",
         # Codex accepts scopes on stdio servers too (they are simply unused there).
         "scopes",
+    }
+)
+# Accepted by Codex on both transports; shown by `get` and explained by the doctor.
+EXTRA_KEYS = frozenset(
+    {
+        "default_tools_approval_mode",
+        "supports_parallel_tool_calls",
+        "tools",
+        "environment_id",
+        "auth",
+        "omit_tools_from",
+        "name",
+        "startup_readiness",
+        "experimental_environment",
     }
 )
 STDIO_KEYS = frozenset({"command", "args", "env", "env_vars", "cwd"})
@@ -51,9 +68,25 @@ HTTP_KEYS = frozenset(
         "oauth",
     }
 )
-OAUTH_KEYS = frozenset(
-    {"client_id", "client_secret_env_var", "callback_url", "callback_port", "client_metadata_url"}
+KNOWN_KEYS = COMMON_KEYS | EXTRA_KEYS | STDIO_KEYS | HTTP_KEYS | {"bearer_token"}
+# Codex's [mcp_servers.X.oauth] keys, plus mcpdeck's own two (Codex ignores those).
+CODEX_OAUTH_KEYS = frozenset(
+    {
+        "client_id",
+        "client_secret",
+        "callback_url",
+        "callback_port",
+        "token_endpoint_auth_method",
+        "authorization_server_issuer",
+    }
 )
+MCPDECK_OAUTH_KEYS = frozenset({"client_secret_env_var", "client_metadata_url"})
+OAUTH_KEYS = CODEX_OAUTH_KEYS | MCPDECK_OAUTH_KEYS
+APPROVAL_MODES = ("auto", "prompt", "writes", "approve")
+AUTH_MODES = ("oauth", "chatgpt", "ema_auth")
+READINESS = ("connection", "catalog")
+OMIT_TOOLS_FROM = ("code_mode", "deferred", "direct")
+TOKEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 ENV_VAR_SOURCES = ("local", "remote")
 CREDENTIALS_STORES: tuple[CredentialsStoreMode, ...] = ("auto", "keyring", "file")
 
@@ -141,7 +174,11 @@ def build_server(
     provenance: dict[str, Location],
     defined_at: Location | None,
 ) -> ServerConfig:
-    """Validate a merged server table; the result is always a ServerConfig (maybe invalid)."""
+    """Validate a merged server table; the result is always a ServerConfig (maybe invalid).
+
+    Errors are what makes Codex 0.171.0 refuse the whole configuration (a value of the wrong
+    type, no transport, a key of the other transport); warnings are what it silently ignores.
+    """
     report = _Reporter(name, provenance, defined_at)
     server = ServerConfig(
         name=name,
@@ -150,8 +187,6 @@ def build_server(
         provenance=provenance,
         defined_at=defined_at,
     )
-    if not is_valid_server_name(name):
-        report.add("invalid server name: use only letters, digits, '-' and '_'")
     if not isinstance(table, dict):
         report.add(f"must be a table, not {toml_type_name(table)}")
         server.problems = report.problems
@@ -160,9 +195,7 @@ def build_server(
     has_command = "command" in table
     has_url = "url" in table
     transport: Transport | None = None
-    if has_command and has_url:
-        report.add("invalid transport: both command and url are set; keep only one", "url")
-    elif has_command:
+    if has_command:
         transport = "stdio"
     elif has_url:
         transport = "streamable_http"
@@ -173,13 +206,16 @@ def build_server(
     for key, value in table.items():
         if key == "bearer_token":
             report.add(
-                "an inline bearer_token is not allowed: secrets never go in config; "
-                "put the token in an environment variable and set bearer_token_env_var",
+                f"bearer_token is not supported for {transport or 'any transport'}: secrets "
+                "never go in config; put the token in an environment variable and set "
+                "bearer_token_env_var",
                 key,
             )
             continue
         if key in COMMON_KEYS:
             _apply_common(server, report, key, value)
+        elif key in EXTRA_KEYS:
+            _apply_extra(server, report, key, value)
         elif key in STDIO_KEYS or key in HTTP_KEYS:
             if transport == "stdio" and key in HTTP_KEYS:
                 report.add(f"{key} is not supported for stdio", key)
@@ -189,11 +225,22 @@ def build_server(
                 continue
             _APPLY[key](server, report, key, value)
         else:
-            report.add(f"unknown key {key!r}", key)
+            report.add(_unknown(key, KNOWN_KEYS), key, "warning")
 
     _apply_timeouts(server, report, table)
+    _check_combinations(server, report)
     server.problems = report.problems
     return server
+
+
+def _unknown(key: str, known: frozenset[str]) -> str:
+    import difflib
+
+    message = f"unknown key {key!r}: Codex ignores it"
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    return message
 
 
 def _apply_common(server: ServerConfig, report: _Reporter, key: str, value: Any) -> None:
@@ -211,23 +258,136 @@ def _apply_common(server: ServerConfig, report: _Reporter, key: str, value: Any)
     # timeouts are handled together in _apply_timeouts (sec wins over the legacy ms)
 
 
+def _choice(report: _Reporter, key: str, value: Any, choices: tuple[str, ...]) -> bool:
+    if not isinstance(value, str):
+        report.wrong_type(key, "a string", value)
+        return False
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        report.add(f"unknown value {value!r}; expected one of {listed}", key)
+        return False
+    return True
+
+
+def _apply_extra(server: ServerConfig, report: _Reporter, key: str, value: Any) -> None:
+    """Keys Codex accepts that mcpdeck only shows (and the doctor explains)."""
+    ok = True
+    if key == "default_tools_approval_mode":
+        ok = _choice(report, key, value, APPROVAL_MODES)
+    elif key == "auth":
+        ok = _choice(report, key, value, AUTH_MODES)
+    elif key == "startup_readiness":
+        ok = _choice(report, key, value, READINESS)
+    elif key == "supports_parallel_tool_calls":
+        if not isinstance(value, bool):
+            report.wrong_type(key, "true or false", value)
+            ok = False
+    elif key in ("environment_id", "name"):
+        if not isinstance(value, str):
+            report.wrong_type(key, "a string", value)
+            ok = False
+    elif key == "omit_tools_from":
+        items = _str_list(value)
+        if items is None:
+            report.wrong_type(key, "an array of strings", value)
+            ok = False
+        else:
+            for item in items:
+                ok = _choice(report, key, item, OMIT_TOOLS_FROM) and ok
+    elif key == "tools":
+        ok = _check_tools(report, value)
+    if ok:
+        server.extras[key] = value
+
+
+def _check_tools(report: _Reporter, value: Any) -> bool:
+    if not isinstance(value, dict):
+        report.wrong_type("tools", "a table of tools", value)
+        return False
+    ok = True
+    for tool, config in value.items():
+        dotted = f"tools.{tool}"
+        if not isinstance(config, dict):
+            report.wrong_type(dotted, "a table", config)
+            ok = False
+            continue
+        for item_key, item in config.items():
+            if item_key == "approval_mode":
+                ok = _choice(report, f"{dotted}.approval_mode", item, APPROVAL_MODES) and ok
+            else:
+                report.add(
+                    _unknown(item_key, frozenset({"approval_mode"})),
+                    f"{dotted}.{item_key}",
+                    "warning",
+                )
+    return ok
+
+
+def _check_combinations(server: ServerConfig, report: _Reporter) -> None:
+    """Codex's checks across keys, with its words."""
+    oauth = server.oauth
+    if oauth.client_secret is not None:
+        if oauth.client_id is None:
+            report.add("oauth.client_secret requires oauth.client_id", "oauth.client_secret")
+        elif oauth.client_secret == "":
+            report.add("oauth.client_secret must not be empty", "oauth.client_secret")
+        else:
+            report.add(
+                "an inline client secret is stored in plain text in this file; Codex has no "
+                "other place for it (it ignores client_secret_env_var), so keep the file "
+                "private (chmod 600) and out of shared repositories",
+                "oauth.client_secret",
+                "warning",
+            )
+    auth = server.extras.get("auth")
+    if oauth.token_endpoint_auth_method is not None:
+        if auth != "ema_auth":
+            report.add(
+                'oauth.token_endpoint_auth_method requires auth = "ema_auth"',
+                "oauth.token_endpoint_auth_method",
+            )
+        elif oauth.client_secret is None:
+            report.add(
+                "oauth.token_endpoint_auth_method requires oauth.client_secret",
+                "oauth.token_endpoint_auth_method",
+            )
+    if oauth.authorization_server_issuer is not None and auth != "ema_auth":
+        report.add(
+            'oauth.authorization_server_issuer requires auth = "ema_auth"',
+            "oauth.authorization_server_issuer",
+        )
+    if server.http_headers_helper is not None:
+        if server.http_headers_helper == "":
+            report.add("http_headers_helper must not be empty", "http_headers_helper")
+        elif "environment_id" in server.extras:
+            report.add(
+                "http_headers_helper is only supported for local MCP servers "
+                "(remove environment_id or the helper)",
+                "http_headers_helper",
+            )
+
+
 def _apply_timeouts(server: ServerConfig, report: _Reporter, table: dict[str, Any]) -> None:
-    def seconds(key: str, scale: float) -> float | None:
+    def seconds(key: str, scale: float, integer: bool) -> float | None:
         if key not in table:
             return None
         value = table[key]
-        if not _is_number(value):
-            report.wrong_type(key, "a number", value)
+        if not _is_number(value) or (integer and not isinstance(value, int)):
+            report.wrong_type(key, "an integer" if integer else "a number", value)
+            return None
+        if value < 0:
+            report.add("must not be negative", key)
             return None
         result = float(value) / scale
-        if not math.isfinite(result) or result < 0:
-            report.add("must be a non-negative, finite number", key)
+        # Codex turns seconds into a Duration: anything from ~1.8e19 s on is refused.
+        if not math.isfinite(result) or result >= 1.8e19:
+            report.add("is too big (or not a number)", key)
             return None
         return result
 
-    startup_sec = seconds("startup_timeout_sec", 1.0)
-    startup_ms = seconds("startup_timeout_ms", 1000.0)
-    tool = seconds("tool_timeout_sec", 1.0)
+    startup_sec = seconds("startup_timeout_sec", 1.0, False)
+    startup_ms = seconds("startup_timeout_ms", 1000.0, True)
+    tool = seconds("tool_timeout_sec", 1.0, False)
     if startup_sec is not None:
         server.startup_timeout_sec = startup_sec
     elif startup_ms is not None:
@@ -322,24 +482,24 @@ def _apply_oauth(server: ServerConfig, report: _Reporter, key: str, value: Any) 
     oauth = OAuthOverrides()
     for item_key, item in value.items():
         dotted = f"{key}.{item_key}"
-        if item_key == "client_secret":
-            report.add(
-                "an inline client_secret is not allowed: secrets never go in config; "
-                "set client_secret_env_var to the name of an environment variable",
-                dotted,
-            )
-        elif item_key == "callback_port":
-            if isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 65535:
+        if item_key == "callback_port":
+            if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 65535:
                 oauth.callback_port = item
             else:
-                report.add("must be a port number from 1 to 65535", dotted)
+                report.add("must be a port number from 0 to 65535", dotted)
+        elif item_key == "token_endpoint_auth_method":
+            if _choice(report, dotted, item, TOKEN_AUTH_METHODS):
+                oauth.token_endpoint_auth_method = item
         elif item_key in OAUTH_KEYS:
             if isinstance(item, str):
                 setattr(oauth, item_key, item)
-            else:
+            elif item_key in CODEX_OAUTH_KEYS:
                 report.wrong_type(dotted, "a string", item)
+            else:
+                # mcpdeck's own key: Codex ignores it, so a bad value only matters to mcpdeck.
+                report.add(f"must be a string, not {toml_type_name(item)}", dotted, "warning")
         else:
-            report.add(f"unknown key {item_key!r}", dotted)
+            report.add(_unknown(item_key, OAUTH_KEYS), dotted, "warning")
     server.oauth = oauth
 
 

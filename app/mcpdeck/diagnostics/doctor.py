@@ -125,6 +125,8 @@ def _auth_method(server: ServerConfig) -> str:
 
 
 def _skip_reason(server: ServerConfig) -> str | None:
+    if server.ignored_reason is not None:
+        return f"{server.ignored_reason}: nothing from it is started"
     if not server.valid:
         return "the configuration is invalid"
     if not server.trusted:
@@ -473,16 +475,17 @@ async def diagnose_all(
     env: Mapping[str, str] | None = None,
 ) -> list[ServerReport]:
     """Reports for the named servers (default: all), concurrently, in config order."""
-    wanted = list(names) if names is not None else list(loaded.servers)
-    unknown = [n for n in wanted if n not in loaded.servers]
+    rows = loaded.visible()
+    wanted = list(names) if names is not None else list(rows)
+    unknown = [n for n in wanted if n not in rows]
     if unknown:
-        known = ", ".join(loaded.servers) or "none configured"
+        known = ", ".join(rows) or "none configured"
         raise UsageError(f"no MCP server named {unknown[0]!r}", hint=f"servers: {known}")
     limit = asyncio.Semaphore(max(1, concurrency))
 
     async def one(name: str) -> ServerReport:
         async with limit:
-            return await diagnose(loaded.servers[name], loaded, store, timeout=timeout, env=env)
+            return await diagnose(rows[name], loaded, store, timeout=timeout, env=env)
 
     return list(await asyncio.gather(*(one(n) for n in wanted)))
 

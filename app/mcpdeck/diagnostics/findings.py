@@ -90,7 +90,17 @@ def config_findings(facts: Facts) -> list[Finding]:
                 "config_problem",
                 "error" if problem.severity == "error" else "warning",
                 problem.one_line(),
-                fix=f"edit {problem.where()}",
+                fix=_problem_fix(facts, problem),
+            )
+        )
+    out.extend(_approval_findings(server))
+    if server.ignored_reason is not None and server.trusted:
+        out.append(
+            Finding(
+                "not_loaded_by_codex",
+                "error",
+                f"Codex does not load {server.name}: {server.ignored_reason.split(': ', 1)[-1]}",
+                fix="fix the syntax error (Codex refuses the whole file until then)",
             )
         )
     if server.source is not None and not server.source.trusted:
@@ -122,6 +132,53 @@ def config_findings(facts: Facts) -> list[Finding]:
     return out
 
 
+def _problem_fix(facts: Facts, problem: Any) -> str:
+    if problem.key == "oauth.client_secret" and problem.severity == "warning":
+        # Codex reads the secret only from here (it has no client_secret_env_var), so moving it
+        # would break Codex's own login: keep it where it is, but private.
+        source = facts.server.source
+        if source is not None and source.layer == "project":
+            return (
+                f"move [mcp_servers.{facts.server.name}.oauth] client_secret to your user config "
+                f"{facts.loaded.user_file}: a project file is shared with everyone who clones it"
+            )
+        try:
+            mode = problem.file.stat().st_mode & 0o777
+        except OSError:
+            mode = 0
+        if mode & 0o077:
+            return f"chmod 600 {problem.file} (other users can read the secret now)"
+        return f"keep {problem.file} private (it is mode 600) and out of backups you share"
+    return f"edit {problem.where()}"
+
+
+def _approval_findings(server: Any) -> list[Finding]:
+    """Codex's approval modes for this server's tools, spelled out (they decide what runs unasked)."""
+    default = server.extras.get("default_tools_approval_mode")
+    tools = server.extras.get("tools") or {}
+    modes = {
+        tool: config.get("approval_mode")
+        for tool, config in tools.items()
+        if isinstance(config, dict) and config.get("approval_mode")
+    }
+    if default is None and not modes:
+        return []
+    parts = [f"{tool}: {mode}" for tool, mode in sorted(modes.items())]
+    summary = f"Codex asks for approval of {server.name}'s tools as configured: "
+    summary += f"default {default or 'Codex’s own default'}"
+    if parts:
+        summary += "; " + ", ".join(parts)
+    return [
+        Finding(
+            "tool_approval_modes",
+            "info",
+            summary,
+            fix="change default_tools_approval_mode or [mcp_servers.NAME.tools.TOOL] approval_mode "
+            "(auto, prompt, writes or approve)",
+        )
+    ]
+
+
 def env_findings(facts: Facts) -> list[Finding]:
     out: list[Finding] = []
     for name in facts.env.missing:
@@ -133,6 +190,17 @@ def env_findings(facts: Facts) -> list[Finding]:
                     "error",
                     f"{name} is not set, so {facts.server.name} is sent no token "
                     "(it is the server's bearer_token_env_var)",
+                    fix=f"export {name}=… in the shell that starts Codex (or mcpdeck)",
+                )
+            )
+        elif wanted.startswith("env_http_headers."):
+            header = wanted[len("env_http_headers.") :]
+            out.append(
+                Finding(
+                    "env_var_unset",
+                    "warning",
+                    f"{name} is not set, so Codex drops the {header} header of "
+                    f"{facts.server.name} ({wanted})",
                     fix=f"export {name}=… in the shell that starts Codex (or mcpdeck)",
                 )
             )

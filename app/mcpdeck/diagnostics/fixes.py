@@ -130,24 +130,11 @@ def _unset_server_key(file: Path, name: str, key: str) -> bool:
     return True
 
 
-def trust_project(file: Path, project: str) -> None:
-    """``[projects."<abs path>"] trust_level = "trusted"`` in the user config."""
-    with locked(file):
-        _trust_project(file, project)
+def trust_project(file: Path, project: str, level: str = "trusted") -> None:
+    """``[projects."<abs path>"] trust_level = "trusted"`` (or ``"untrusted"``) in the user config."""
+    from mcpdeck.config.trust import write_trust_level
 
-
-def _trust_project(file: Path, project: str) -> None:
-    doc = _read(file)
-    projects = doc.get("projects")
-    if projects is None:
-        projects = tomlkit.table(is_super_table=True)
-        doc["projects"] = projects
-    entry = projects.get(project)
-    if entry is None:
-        entry = tomlkit.table()
-        projects[project] = entry
-    entry["trust_level"] = "trusted"
-    _write(file, tomlkit.dumps(doc))
+    write_trust_level(file, project, level)
 
 
 def describe_edit(edit: dict[str, Any]) -> str:

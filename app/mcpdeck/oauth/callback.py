@@ -140,6 +140,22 @@ class CallbackListener:
                 f"run `mcpdeck login {server_name}` again"
             ) from None
 
+    def accept_pasted(self, pasted: str) -> None:
+        """A redirected callback URL the user pasted: checked as Codex checks it, then handled
+        as the browser's request would be. A URL that does not belong to this login ends it."""
+        from mcpdeck.oauth.paste import pasted_target
+
+        if self._done is None or self._done.done():
+            return
+        try:
+            target = pasted_target(pasted, self.redirect_uri)
+        except CallbackError as exc:
+            self._fail(f"{exc.message}; nothing was stored")
+            return
+        status, _title, message = self._dispatch("GET", target)
+        if status != 200 and not self._done.done():
+            self._fail(message.rstrip(".").lower()[:1] + message.rstrip(".")[1:])
+
     async def close(self) -> None:
         if self._done is not None and not self._done.done():
             self._done.cancel()

@@ -28,6 +28,8 @@ from mcpdeck.oauth.tokens import token_request
 from mcpdeck.oauth.trace import FlowTrace
 
 BrowserOpener = Callable[[str], Coroutine[Any, Any, Any]]
+# Given the authorization URL, returns the redirected callback URL the user pasted ("" for none).
+PasteReader = Callable[[str], Coroutine[Any, Any, str]]
 
 
 class LoginStore(Protocol):
@@ -68,6 +70,7 @@ async def login(
     www_authenticate: str | None = None,
     http: httpx2.AsyncClient | None = None,
     browser: BrowserOpener | None = None,
+    paste: PasteReader | None = None,
 ) -> CredentialRecord:
     """Log in to ``server``; stores and returns the new record. Raises OAuthError (one line)."""
     url = _require_http_server(server)
@@ -86,6 +89,7 @@ async def login(
             timeout=timeout,
             www_authenticate=www_authenticate,
             browser=browser,
+            paste=paste,
         )
     except OAuthError as exc:
         trace.emit("error", "fail", f"login to '{server.name}' failed: {exc.one_line()}")
@@ -108,6 +112,7 @@ async def _login(
     timeout: float,
     www_authenticate: str | None,
     browser: BrowserOpener | None,
+    paste: PasteReader | None = None,
 ) -> CredentialRecord:
     discovery = await discover(http, url, www_authenticate=www_authenticate, trace=trace)
     meta = discovery.as_metadata
@@ -172,6 +177,7 @@ async def _login(
                 trace=trace,
                 timeout=timeout,
                 browser=browser,
+                paste=paste,
             )
         except (CallbackError, TokenEndpointError) as exc:
             last_error = exc
@@ -204,6 +210,7 @@ async def _authorize_once(
     trace: FlowTrace,
     timeout: float,
     browser: BrowserOpener | None,
+    paste: PasteReader | None = None,
 ) -> CredentialRecord:
     meta = discovery.as_metadata
     authorization_endpoint = meta["authorization_endpoint"]
@@ -256,13 +263,25 @@ async def _authorize_once(
             f"waiting for the OAuth callback on {redirect_uri} (up to {timeout:g} s)",
             timeout=timeout,
         )
+        paste_task: asyncio.Task[None] | None = None
+        if paste is not None:
+            reader = paste
+
+            async def pasted() -> None:
+                # Codex's --no-browser: the redirected URL, pasted, counts as the callback.
+                text = await reader(auth_url)
+                if text.strip():
+                    listener.accept_pasted(text)
+
+            paste_task = asyncio.create_task(pasted())
         try:
             result = await listener.wait(timeout, server_name=server.name)
         finally:
-            if browser_task is not None and not browser_task.done():
-                browser_task.cancel()
-                with contextlib.suppress(BaseException):
-                    await browser_task
+            for task in (browser_task, paste_task):
+                if task is not None and not task.done():
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
     form = {
         "grant_type": "authorization_code",
         "code": result.code,

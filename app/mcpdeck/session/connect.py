@@ -111,6 +111,14 @@ def _words(exc: BaseException) -> str:
 
 def _check_startable(server: ServerConfig, env: Mapping[str, str]) -> None:
     """Refuse early, with the reason, what the SDK would only fail at obscurely."""
+    if server.ignored_reason is not None:
+        raise SessionError(
+            "invalid_config",
+            f"{server.name}: {server.ignored_reason}",
+            fix="fix the syntax error first"
+            if "syntax error" in server.ignored_reason
+            else "trust the project with `mcpdeck trust DIR`, or move the server to your user config",
+        )
     if server.transport is None or not server.valid:
         raise SessionError(
             "invalid_config",
@@ -303,6 +311,27 @@ async def open_session(
             assert server.url is not None
             log = recorded = HttpLog()
             headers, _missing = http_headers(server, source)
+            if server.http_headers_helper is not None:
+                from mcpdeck.session.header_helper import HeaderHelperError, run_headers_helper
+
+                try:
+                    helped = await run_headers_helper(
+                        server.http_headers_helper, Path.cwd(), environ=source
+                    )
+                except HeaderHelperError as exc:
+                    raise SessionError(
+                        "invalid_config",
+                        f"{server.name}: {exc}",
+                        fix="run the helper by hand to see what it prints (a JSON object of headers)",
+                    ) from None
+                # As in Codex: helper values replace configured ones, except an explicit
+                # Authorization from the config.
+                explicit = any(k.lower() == "authorization" for k in headers)
+                for name, value in helped.items():
+                    if name.lower() == "authorization" and explicit:
+                        continue
+                    headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+                    headers[name] = value
             client = new_client(
                 timeout=timeout,
                 read_timeout=max(timeout, server.tool_timeout_sec),

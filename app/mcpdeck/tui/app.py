@@ -117,11 +117,15 @@ def run_tui(
     *,
     env: dict[str, str] | None = None,
     demo: object | None = None,
+    profile: str | None = None,
+    overrides: list[tuple[str, Any]] | None = None,
 ) -> int:
     """Run the full-screen manager until the user quits; returns the exit status."""
-    services = Services(codex_home, cwd, env=env)
+    services = Services(codex_home, cwd, env=env, profile=profile, overrides=overrides)
     # Which configuration the user is looking at matters more than the version (`--version`).
     subtitle = "demo" if demo is not None else home_scrub(str(codex_home))
+    if profile:
+        subtitle += f" · profile {profile}"
     app = make_app(services, subtitle=subtitle)
     result = app.run()
     # An unhandled exception ends the app with return code 1 after Textual has restored the

@@ -20,6 +20,7 @@ MAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("Add server", "add a server to the user or project config", "add"),
     ("Remove server", "remove the selected server from its config file", "remove"),
     ("Enable / disable server", "toggle the selected server's enabled flag", "toggle_enabled"),
+    ("Trust project", "let Codex load this project's .codex/config.toml (asks first)", "trust"),
     ("Help: keys", "every key of every screen", "help"),
 ]
 DIAGNOSE_COMMANDS: list[tuple[str, str, str]] = [

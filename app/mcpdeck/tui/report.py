@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 async def diagnose_view(services: Services, loaded: LoadedConfig, name: str) -> ReportView:
     from mcpdeck.diagnostics.doctor import diagnose
 
-    server = loaded.servers[name]
+    server = loaded.visible()[name]
     store = services._credentials(loaded)
     report = await diagnose(server, loaded, store, env=services.env)
     return report_view(report)

@@ -39,6 +39,8 @@ class Services:
         browser: Callable[[str], Coroutine[Any, Any, Any]] | None = None,
         probe_timeout: float = 5.0,
         concurrency: int | None = None,
+        profile: str | None = None,
+        overrides: list[tuple[str, Any]] | None = None,
     ) -> None:
         self.codex_home = codex_home
         self.cwd = cwd
@@ -48,6 +50,8 @@ class Services:
         self.browser = browser
         self.probe_timeout = probe_timeout
         self.concurrency = concurrency
+        self.profile = profile
+        self.overrides = overrides or []
         self._store: Any = None
         self._store_mode: tuple[str, bool] | None = None
 
@@ -56,7 +60,11 @@ class Services:
     async def load_config(self) -> LoadedConfig:
         from mcpdeck.config.loader import load_config
 
-        return await asyncio.to_thread(load_config, self.codex_home, self.cwd)
+        return await asyncio.to_thread(
+            lambda: load_config(
+                self.codex_home, self.cwd, profile=self.profile, overrides=self.overrides
+            )
+        )
 
     async def config_fingerprint(self, loaded: LoadedConfig | None) -> tuple[Any, ...]:
         """Cheap: the mtimes and sizes of every config file that matters (stat only)."""
@@ -133,12 +141,21 @@ class Services:
 
     # -- OAuth ---------------------------------------------------------------------------
 
-    async def login(self, loaded: LoadedConfig, name: str, on_event: EventSink) -> LoginOutcome:
+    async def login(
+        self,
+        loaded: LoadedConfig,
+        name: str,
+        on_event: EventSink,
+        *,
+        paste: Callable[[str], Coroutine[Any, Any, str]] | None = None,
+    ) -> LoginOutcome:
         """Run the whole login; cancelling the awaiting task closes the listener, stores nothing."""
+        from mcpdeck.config.trust import require_loaded_by_codex
         from mcpdeck.oauth.flow import login
         from mcpdeck.oauth.trace import FlowTrace
 
-        server = loaded.servers[name]
+        server = loaded.visible()[name]
+        require_loaded_by_codex(server)
         store = self._credentials(loaded)
         trace = FlowTrace(on_event)
         record = await login(
@@ -148,6 +165,7 @@ class Services:
             open_browser=self.open_browser,
             trace=trace,
             browser=self.browser,
+            paste=paste,
         )
         stored = next((e for e in reversed(trace.events) if e.step == "stored"), None)
         backend = stored.data.get("store") if stored is not None else None
@@ -168,7 +186,7 @@ class Services:
         from mcpdeck.oauth.token_provider import TokenProvider
         from mcpdeck.redact import redact
 
-        server = loaded.servers[name]
+        server = loaded.visible()[name]
         assert server.url is not None
         store = self._credentials(loaded)
         key = CredentialKey.for_server(loaded.codex_home, name, server.url)
@@ -198,7 +216,7 @@ class Services:
         """Delete the server's credentials from every backend; the names of those that had some."""
         from mcpdeck.credentials.record import CredentialKey
 
-        server = loaded.servers[name]
+        server = loaded.visible()[name]
         if not server.url:
             return []
         key = CredentialKey.for_server(loaded.codex_home, name, server.url)
@@ -230,17 +248,23 @@ class Services:
         await asyncio.to_thread(add_server, file, name, table)
         return file
 
+    async def trust_project(self, loaded: LoadedConfig) -> Path:
+        """Mark the working directory's project trusted, as Codex writes it."""
+        from mcpdeck.config.trust import set_trust
+
+        return await asyncio.to_thread(set_trust, loaded.user_file, loaded.cwd, True)
+
     async def remove_server(self, loaded: LoadedConfig, name: str) -> Path:
         from mcpdeck.config.edit import remove_server
 
-        file = _defining_file(loaded.servers[name], loaded)
+        file = _defining_file(loaded.visible()[name], loaded)
         await asyncio.to_thread(remove_server, file, name)
         return file
 
     async def set_enabled(self, loaded: LoadedConfig, name: str, enabled: bool) -> Path:
         from mcpdeck.config.edit import set_enabled
 
-        file = _defining_file(loaded.servers[name], loaded)
+        file = _defining_file(loaded.visible()[name], loaded)
         await asyncio.to_thread(set_enabled, file, name, enabled)
         return file
 

@@ -373,7 +373,7 @@ class DiagnosticScreen(Screen[None]):
         self.run_diagnosis()
 
     def action_login(self) -> None:
-        server = self.loaded.servers.get(self.server_name)
+        server = self.loaded.visible().get(self.server_name)
         if server is None or server.transport != "streamable_http":
             self.app.notify("Only remote (HTTP) servers log in with OAuth.", severity="warning")
             return

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from mcpdeck.tui.errors import one_line
@@ -36,6 +36,7 @@ class LoginScreen(ModalScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel / close", id="login.cancel"),
         Binding("c", "copy_url", "Copy URL", id="login.copy"),
+        Binding("p", "paste_field", "Paste redirected URL", id="login.paste"),
         Binding("enter", "close", "Close", show=False),
     ]
 
@@ -49,6 +50,8 @@ class LoginScreen(ModalScreen[str]):
         self.deadline: float | None = None
         self.result: str | None = None  # set when the flow ended
         self._worker: Worker[LoginOutcome] | None = None
+        # The redirected callback URL, pasted when the browser cannot reach this machine.
+        self._pasted: asyncio.Queue[str] = asyncio.Queue()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box", classes="dialog"):
@@ -58,14 +61,24 @@ class LoginScreen(ModalScreen[str]):
             )
             yield Timeline(self.app.scrub, id="timeline")
             yield Static("", id="login-url")
+            paste = Input(
+                placeholder="browser on another machine? paste the URL it was redirected to",
+                password=True,
+                id="login-paste",
+            )
+            paste.can_focus = False  # only on `p`: the dialog's own keys must keep working
+            yield paste
             yield Static("", id="login-countdown")
             yield Static("", id="login-result")
             yield Static(
-                "[b]c[/b] copy URL    [b]Escape[/b] cancel", id="login-keys", classes="dialog-keys"
+                "[b]c[/b] copy URL    [b]p[/b] paste redirected URL    [b]Escape[/b] cancel",
+                id="login-keys",
+                classes="dialog-keys",
             )
 
     def on_mount(self) -> None:
         self.query_one("#login-url").display = False
+        self.query_one("#login-paste", Input).display = False
         self._worker = self.run_login()
         self.set_interval(1.0, self._tick)
 
@@ -74,7 +87,19 @@ class LoginScreen(ModalScreen[str]):
         def on_event(event: FlowEvent) -> None:
             self.post_message(FlowEventArrived(event))
 
-        return await self.app.services.login(self.loaded, self.server_name, on_event)
+        return await self.app.services.login(
+            self.loaded, self.server_name, on_event, paste=self._read_paste
+        )
+
+    async def _read_paste(self, auth_url: str) -> str:
+        del auth_url
+        return await self._pasted.get()
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        if message.input.id == "login-paste" and message.value.strip():
+            self._pasted.put_nowait(message.value)
+            message.input.value = ""
+            message.input.disabled = True
 
     def on_flow_event_arrived(self, message: FlowEventArrived) -> None:
         event: FlowEvent = message.event
@@ -98,6 +123,7 @@ class LoginScreen(ModalScreen[str]):
                     )
                 )
                 box.display = True
+                self.query_one("#login-paste").display = True
         if event.step == "waiting" and event.status == "start":
             timeout = next(
                 (float(data[k]) for k in TIMEOUT_KEYS if isinstance(data.get(k), int | float)),
@@ -158,6 +184,12 @@ class LoginScreen(ModalScreen[str]):
             return
         self.app.copy_to_clipboard(self.url)
         self.app.notify("Authorization URL copied to the clipboard.")
+
+    def action_paste_field(self) -> None:
+        field = self.query_one("#login-paste", Input)
+        if field.display and not field.disabled:
+            field.can_focus = True
+            field.focus()
 
     def action_close(self) -> None:
         if self.result is not None:

@@ -357,7 +357,7 @@ class MainScreen(Screen[None]):
         old = self.rows
         self.loaded = message.loaded
         self.rows = {}
-        for name, server in message.loaded.servers.items():
+        for name, server in message.loaded.visible().items():
             previous = old.get(name)
             row = RowState(server=server, refreshing=name in self._refreshing)
             if previous is not None and previous.server == server:
@@ -476,6 +476,9 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         server = self.selected
+        if action == "trust":
+            # Offered only while the project's files are ignored for lack of trust.
+            return bool(self.loaded and any(not r.trusted for r in self.loaded.ignored)) or None
         if action in ("login", "logout"):
             return (server is not None and self._can_log_in(server)) or None
         if action in ("diagnose", "remove", "toggle_enabled", "reprobe"):
@@ -632,6 +635,35 @@ class MainScreen(Screen[None]):
                 self.remove_server(name)
 
         self.app.push_screen(ConfirmScreen("Remove server", body), answered)
+
+    def action_trust(self) -> None:
+        if self.loaded is None:
+            return
+        from mcpdeck.tui.screens.confirm import ConfirmScreen
+
+        files = sorted(
+            {str(r.source.file) for r in self.loaded.ignored if r.source and not r.trusted}
+        )
+        body = self.app.markup(
+            "Trust the project in [b]$where[/b]?\n"
+            "Codex will then load $files, including the commands and URLs they name. "
+            "Trust only a repository whose files you have read.",
+            where=str(self.loaded.cwd),
+            files=", ".join(files),
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.trust_project()
+
+        self.app.push_screen(ConfirmScreen("Trust project", body), answered)
+
+    @work(group="manage", exit_on_error=False)
+    async def trust_project(self) -> None:
+        assert self.loaded is not None
+        root = await self.app.services.trust_project(self.loaded)
+        self.app.notify(self.app.outside(f"Trusted {root}."), markup=False)
+        await self._reload_now()
 
     @work(group="manage", exit_on_error=False)
     async def remove_server(self, name: str) -> None:

@@ -98,8 +98,8 @@ class AuthPanel(VerticalScroll):
         row("Transport", "$kind  $endpoint", kind=transport_word(s), endpoint=endpoint(s))
         if s.source is not None:
             row("Defined in", "$file", file=str(s.source.file))
-        if s.disabled_reason:
-            row("Not active", "[$warning]$reason[/]", reason=s.disabled_reason)
+        if s.inactive_reason:
+            row("Not active", "[$warning]$reason[/]", reason=s.inactive_reason)
         if s.transport == "streamable_http":
             self._oauth_rows(row, f, now)
         if s.bearer_token_env_var:
