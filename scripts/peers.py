@@ -3,7 +3,9 @@
 
 - Node.js 22 (npm package ``node@22``): the conformance suite needs it (the machine has 20);
 - ``@modelcontextprotocol/conformance@0.1.16``: the MCP conformance suite;
-- ``@openai/codex``: Codex CLI, which ships a native binary (compatibility checks, benchmarks).
+- ``@openai/codex``: Codex CLI, which ships a native binary (compatibility checks, benchmarks);
+- ``@modelcontextprotocol/sdk`` (its example streamable-HTTP server with ``--oauth``) and
+  ``@modelcontextprotocol/server-everything``: third-party servers of the compatibility matrix.
 
     python3 scripts/peers.py install     install what is missing (idempotent, offline-safe)
     python3 scripts/peers.py paths       print where each tool is (JSON)
@@ -25,6 +27,8 @@ PACKAGES = {
     "node": "node@22",
     "conformance": "@modelcontextprotocol/conformance@0.1.16",
     "codex": "@openai/codex@0.171.0",
+    "sdk": "@modelcontextprotocol/sdk@1.32.2",
+    "everything": "@modelcontextprotocol/server-everything@2026.8.31",
 }
 
 
@@ -35,6 +39,8 @@ def paths() -> dict[str, str | None]:
         "node22": node,
         "conformance": bin_dir / "conformance",
         "codex": bin_dir / "codex",
+        "sdk": PREFIX / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json",
+        "everything": bin_dir / "mcp-server-everything",
     }
     return {name: (str(p) if p.exists() else None) for name, p in found.items()}
 

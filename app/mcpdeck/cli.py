@@ -256,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("logout", "delete a server's stored OAuth credentials (config is untouched)")
     p.add_argument("name")
+    p.add_argument(
+        "--local-only",
+        action="store_true",
+        help="only delete locally; do not revoke the tokens at the authorization server",
+    )
 
     p = add("doctor", "verbose diagnostic report of one server or all")
     p.add_argument("name", nargs="?")

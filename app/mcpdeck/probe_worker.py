@@ -45,7 +45,8 @@ def main() -> int:
         out.write(json.dumps(status_to_json(status)) + "\n")
         out.flush()
 
-    plan = plan_and_settle(loaded, credentials, names=names)
+    check_tokens = bool(request.get("check_tokens", False))
+    plan = plan_and_settle(loaded, credentials, names=names, check_tokens=check_tokens)
     asyncio.run(
         compute_statuses(
             loaded,
@@ -55,6 +56,7 @@ def main() -> int:
             concurrency=int(request["concurrency"]),
             on_result=emit,
             plan=plan,
+            check_tokens=check_tokens,
         )
     )
     return 0

@@ -190,12 +190,42 @@ async def _probe(
         base.detail = _join(base.detail, f"discovery failed: {type(exc).__name__}: {exc}")
         return ServerStatus(server.name, "none", base, probed=True, failed=True)
     if result.oauth:
-        hint = f"run `mcpdeck login {server.name}`"
+        hint = _prelogin_hint(server, result) or f"run `mcpdeck login {server.name}`"
         base.detail = _join(base.detail, f"{result.detail}; {hint}")
         base.issuer = base.issuer or result.issuer
         return ServerStatus(server.name, "oauth_available", base, probed=True)
     base.detail = _join(base.detail, result.detail)
     return ServerStatus(server.name, "none", base, probed=True, failed=result.error is not None)
+
+
+async def _tried(
+    status: ServerStatus,
+    server: ServerConfig,
+    token: str,
+    http: httpx2.AsyncClient,
+    timeout: float,
+) -> ServerStatus:
+    """The stored token tried at the server: still authenticated, or rejected (issue 13)."""
+    from mcpdeck.oauth.acceptance import token_rejection
+
+    assert server.url is not None
+    why = await token_rejection(http, server.url, token, timeout=timeout)
+    if why is None:
+        return status
+    status.auth_status = "oauth_available"
+    status.auth.detail = why
+    status.probed = True
+    return status
+
+
+def _prelogin_hint(server: ServerConfig, result: Any) -> str | None:
+    """The first problem a login would hit, seen in the metadata the probe fetched."""
+    from mcpdeck.diagnostics.prelogin import Advertised, hint
+
+    return hint(
+        server,
+        Advertised(result.prm, result.as_metadata, result.issuer, result.named_issuer),
+    )
 
 
 def _join(first: str, second: str) -> str:
@@ -208,6 +238,8 @@ class StatusPlan:
 
     decided: list[ServerStatus] = field(default_factory=list)
     to_probe: list[tuple[ServerConfig, AuthInfo | None]] = field(default_factory=list)
+    # Authenticated by the store, to be tried at the server (``check_tokens``).
+    to_try: list[tuple[ServerStatus, ServerConfig, str]] = field(default_factory=list)
 
 
 def plan_statuses(
@@ -217,6 +249,7 @@ def plan_statuses(
     names: list[str] | None = None,
     offline: bool = False,
     environ: Mapping[str, str] | None = None,
+    check_tokens: bool = False,
 ) -> StatusPlan:
     """Decide every status that needs no network. Blocking: reads the credential store."""
     plan = StatusPlan()
@@ -247,7 +280,10 @@ def plan_statuses(
             record, store = found
             status = status_from_record(server, record, store)
             if status is not None and status.auth_status == "authenticated":
-                plan.decided.append(status)
+                if check_tokens and not offline and server.url and not record.is_expired():
+                    plan.to_try.append((status, server, record.access_token))
+                else:
+                    plan.decided.append(status)
                 continue
             fallback = status.auth if status is not None else None
         if offline:
@@ -448,8 +484,12 @@ async def compute_statuses(
     environ: Mapping[str, str] | None = None,
     http: httpx2.AsyncClient | None = None,
     plan: StatusPlan | None = None,
+    check_tokens: bool = False,
 ) -> dict[str, ServerStatus]:
-    """Status of every server (or of ``names``), in config order; ``on_result`` sees each early."""
+    """Status of every server (or of ``names``), in config order; ``on_result`` sees each early.
+
+    ``check_tokens``: try each stored token at its server (the TUI's checks); a 401 turns
+    "authenticated" into "token rejected by the server"."""
     import asyncio
 
     results: list[ServerStatus] = []
@@ -462,16 +502,22 @@ async def compute_statuses(
     if plan is None:
         # The keyring may block on D-Bus: plan in a thread so the caller's loop stays responsive.
         plan = await asyncio.to_thread(
-            plan_and_settle, loaded, credentials, names=names, offline=offline, environ=environ
+            plan_and_settle,
+            loaded,
+            credentials,
+            names=names,
+            offline=offline,
+            environ=environ,
+            check_tokens=check_tokens,
         )
     for status in plan.decided:
         done(status)
 
-    if plan.to_probe:
+    if plan.to_probe or plan.to_try:
         from mcpdeck.net import ensure_open_files, new_client
         from mcpdeck.oauth.discovery import MetadataCache
 
-        ensure_open_files(3 * min(concurrency, len(plan.to_probe)) + 256)
+        ensure_open_files(3 * min(concurrency, len(plan.to_probe) + len(plan.to_try)) + 256)
         gate = asyncio.Semaphore(concurrency)
         own_client = http is None
         client = http or new_client(timeout=timeout, environ=environ)
@@ -487,8 +533,15 @@ async def compute_statuses(
             _probe_outcome(server, fallback, status)
             done(status)
 
+        async def attempt(status: ServerStatus, server: ServerConfig, token: str) -> None:
+            async with gate:
+                done(await _tried(status, server, token, client, timeout))
+
         try:
-            await asyncio.gather(*(one(s, f) for s, f in plan.to_probe))
+            await asyncio.gather(
+                *(one(s, f) for s, f in plan.to_probe),
+                *(attempt(st, s, t) for st, s, t in plan.to_try),
+            )
         finally:
             await cache.aclose()
             if own_client:

@@ -39,6 +39,7 @@ class Options:
     prm_raw: bytes | None = None
     prm_resource: str | None = None  # default: the MCP URL
     prm_in_header: bool = True
+    prm_authorization_servers: list[str] | None = None  # default: this world's issuer
     prm_scopes: list[str] | None = None
     as_scopes: list[str] | None = None
     challenge_scope: str | None = None
@@ -260,7 +261,7 @@ class World:
         o = self.options
         doc: dict[str, Any] = {
             "resource": o.prm_resource or self.mcp_url,
-            "authorization_servers": [self.issuer],
+            "authorization_servers": o.prm_authorization_servers or [self.issuer],
         }
         if o.prm_scopes is not None:
             doc["scopes_supported"] = o.prm_scopes

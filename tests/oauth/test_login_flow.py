@@ -133,10 +133,32 @@ async def test_error_in_the_callback_ends_the_flow_with_that_error(
 
 async def test_issuer_mismatch_in_metadata_is_not_used(tmp_path: Path, store: MemoryStore) -> None:
     with world() as w:
-        w.options.metadata_issuer = w.issuer + "/"
+        w.options.metadata_issuer = w.issuer + "/other"
         with pytest.raises(DiscoveryError, match="issuer mismatch"):
             await _login(w, tmp_path, store)
         assert w.recorded.authorize == []
+
+
+async def test_issuer_differing_by_a_trailing_slash_is_tolerated_then_used_verbatim(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    """RFC 8414 §3.3 wants identity; FastMCP adds a '/' (issue 13, item 2). From the metadata on,
+    its issuer is the one checked: here the AS's callback ``iss`` is the PRM's spelling, which
+    is then a mismatch (RFC 9207), and the registration is keyed by the metadata's issuer."""
+    with world() as w:
+        w.options.metadata_issuer = w.issuer + "/"
+        with pytest.raises(CallbackError, match="iss"):
+            await _login(w, tmp_path, store)
+        assert len(w.recorded.authorize) == 1
+    with world() as w:
+        w.options.metadata_issuer = w.issuer + "/"
+        w.options.iss_mode = "missing"
+        w.options.advertise_iss = False
+        record, trace, _, _ = await _login(w, tmp_path, store)
+        assert record.issuer == w.issuer + "/"
+        assert w.issuer + "/" in store.registrations
+        notes = [e.summary for e in trace.events if "trailing '/'" in e.summary]
+        assert notes and "tolerated" in notes[0]
 
 
 async def test_prm_resource_mismatch_aborts_before_authorization(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mcpdeck.credentials.record import CredentialRecord
+from mcpdeck.credentials.record import CredentialRecord, refresh_margin
 from mcpdeck.errors import AuthRequired
 from mcpdeck.oauth.flow import login, new_http_client
 from mcpdeck.oauth.refresh import UNUSABLE_REASON, refresh_credentials
@@ -22,6 +23,19 @@ from tests.oauth.servers import World, follow_redirects, query, world
 from tests.peers import ROOT
 
 
+def _age(store, key, seconds: float) -> None:
+    """Pretend the stored token was obtained ``seconds`` earlier (no waiting in tests)."""
+    record = store.load(key)
+    store.save(
+        key,
+        dataclasses.replace(
+            record,
+            obtained_at=record.obtained_at - seconds,
+            expires_at=record.expires_at - seconds,
+        ),
+    )
+
+
 async def _logged_in(w: World, home: Path, store) -> tuple[CredentialRecord, object, object]:
     server = http_server("docs", w.mcp_url)
     loaded = loaded_with(home, server)
@@ -31,12 +45,22 @@ async def _logged_in(w: World, home: Path, store) -> tuple[CredentialRecord, obj
     return record, server, loaded
 
 
+def test_the_refresh_margin_scales_with_the_token_lifetime() -> None:
+    assert refresh_margin(3600) == 60 and refresh_margin(None) == 60
+    assert refresh_margin(60) == 15 and refresh_margin(30) == 7.5
+
+
 async def test_token_within_the_margin_is_refreshed_before_use_and_rotation_stored(
     tmp_path: Path, store: MemoryStore
 ) -> None:
     with world(access_lifetime=30) as w:
         old, server, loaded = await _logged_in(w, tmp_path, store)
         provider = TokenProvider(server, loaded, store)
+        # Right after the login a 30 s token is used as it is (issue 13: not refreshed at once).
+        assert await provider.bearer() == old.access_token
+        assert w.recorded.refreshes() == []
+        # 25 of its 30 seconds gone: inside its margin (a quarter of the lifetime).
+        _age(store, key_for(loaded, server), 25)
         token = await provider.bearer()
         assert token != old.access_token and token in w.access_tokens
         stored = store.load(key_for(loaded, server))
@@ -120,6 +144,7 @@ def test_two_processes_refreshing_at_once_send_one_refresh_request(tmp_path: Pat
         asyncio.run(
             login(server, loaded, store, trace=FlowTrace(), browser=follow_redirects, timeout=10)
         )
+        _age(store, key_for(loaded, server), 25)
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "tests.oauth.refresh_worker", str(tmp_path), "docs"],
@@ -182,6 +207,7 @@ async def test_a_rejected_refresh_token_is_reported_as_invalid_grant(
 ) -> None:
     with world(access_lifetime=30) as w:
         _, server, loaded = await _logged_in(w, tmp_path, store)
+        _age(store, key_for(loaded, server), 25)
         w.refresh_tokens.clear()
         provider = TokenProvider(server, loaded, store)
         assert await provider.bearer() is None

@@ -50,9 +50,19 @@ async def test_login_against_the_demo_authorization_server(demo_world_factory) -
         assert store.locate(
             CredentialKey.for_server(world.codex_home, "linear", world.urls["linear"])
         )
-        # then log out again: the record is gone from every store
+        # then log out again: revoked at the authorization server (RFC 7009), then the record
+        # is gone from every store
+        token = store.load(
+            CredentialKey.for_server(world.codex_home, "linear", world.urls["linear"])
+        )
+        assert token is not None
         await pilot.press("o", "y")
         await settle(pilot, app)
+        assert world.auth_server.verify_access_token(token.access_token) is None
+        assert [e["outcome"] for e in world.auth_server.events if e["endpoint"] == "revoke"] == [
+            "ok",
+            "ok",
+        ]
         assert (
             store.locate(CredentialKey.for_server(world.codex_home, "linear", world.urls["linear"]))
             is None

@@ -1,12 +1,14 @@
 """Background token refresh against a private demo world whose tokens live 60 s.
 
-A 60 s token is inside the 60 s refresh margin as soon as it is issued, so the real token
-provider refreshes it at once; the app decides *when* by its own clock, which the test moves
-from a frozen past instant to now to make the row's countdown cross the margin.
+A 60 s token's refresh margin is a quarter of its lifetime (15 s), so a fresh one is not
+refreshed at once: the test ages the stored record by 50 s (no waiting) so the real token
+provider refreshes it; the app decides *when* by its own clock, which the test moves from a
+frozen past instant to now to make the row's countdown cross the margin.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -59,6 +61,22 @@ def stored(world: Any) -> CredentialRecord | None:
     return store.load(CredentialKey.for_server(world.codex_home, "linear", world.urls["linear"]))
 
 
+def age_stored(world: Any, seconds: float) -> None:
+    """The stored token as if obtained ``seconds`` earlier."""
+    store = open_store("file", world.codex_home)
+    key = CredentialKey.for_server(world.codex_home, "linear", world.urls["linear"])
+    record = store.load(key)
+    assert record is not None and record.expires_at is not None
+    store.save(
+        key,
+        dataclasses.replace(
+            record,
+            obtained_at=record.obtained_at - seconds,
+            expires_at=record.expires_at - seconds,
+        ),
+    )
+
+
 def panel_text(app: McpdeckApp) -> str:
     return str(app.screen.query_one("#auth-body").render())
 
@@ -92,7 +110,8 @@ async def test_a_token_inside_the_margin_is_refreshed_in_the_background(
         await pilot.pause(1.5)  # ticks while the countdown is far from the margin
         assert stored(world) == first
 
-        clock.now = time.time()  # the countdown is now inside the margin
+        age_stored(world, 50)  # 10 s left of 60: inside the 15 s margin
+        clock.now = first.expires_at - 10  # the row's countdown is inside the margin too
         await until(pilot, app, lambda: any("refreshed" in t for t, _ in notes), "refresh")
 
         second = stored(world)
@@ -107,8 +126,8 @@ async def test_a_token_inside_the_margin_is_refreshed_in_the_background(
         assert ("linear: token refreshed in the background.", "information") in notes
         assert "Refreshed" in panel_text(app) and "refreshing" not in panel_text(app)
 
-        # The new 60 s token is inside the margin again: the cool-down keeps it from being
-        # refreshed on every tick.
+        # The new 60 s token is outside its margin (and the cool-down would hold it anyway):
+        # it is not refreshed on every tick.
         await pilot.pause(2.5)
         assert stored(world) == second
 
@@ -123,7 +142,10 @@ async def test_a_rejected_refresh_asks_for_a_login_and_is_not_retried(
     async with app.run_test(size=(140, 40)) as pilot:
         main = await log_in_to_linear(pilot, app)
         world.auth_server.revoke_all()
-        clock.now = time.time()
+        login_record = stored(world)
+        assert login_record is not None and login_record.expires_at is not None
+        age_stored(world, 50)
+        clock.now = login_record.expires_at - 10
         await until(pilot, app, lambda: any(s == "warning" for _, s in notes), "warning toast")
 
         record = stored(world)

@@ -35,7 +35,7 @@ _STATUS_WORDS = {
 
 
 def exit_code(reports: list[Any]) -> int:
-    if any(r.errors and not r.needs_login for r in reports):
+    if any(r.status == "error" for r in reports):  # an error a login does not fix
         return EXIT_FAILURE
     if any(r.errors for r in reports):
         # Every error of every failing server is one a login fixes.
@@ -77,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         render(reports, [p.one_line() for p in loaded.problems], loaded_home=str(loaded.codex_home))
     code = exit_code(reports)
-    # A file Codex refuses (or mcpdeck cannot read) is a config error: exit 2, said on stderr.
-    broken = [p for p in loaded.problems if p.severity == "error"]
+    # A file Codex refuses (or mcpdeck cannot read) is a config error: exit 2, said on stderr,
+    # as for list and get (Codex refuses the whole file, so any server's error counts).
+    broken = [p for p in loaded.all_problems() if p.severity == "error"]
     if broken:
         from mcpdeck.redact import for_display
 

@@ -66,6 +66,11 @@ def _server(loaded: LoadedConfig, name: str) -> ServerConfig:
             f"no MCP server named '{name}' in {loaded.user_file} or the project's .codex/config.toml",
             hint="run `mcpdeck list` to see the configured servers",
         )
+    from mcpdeck.oauth.applies import login_refusal
+
+    refusal = login_refusal(server)
+    if refusal is not None:
+        raise UsageError(refusal)  # explained, not attempted
     if server.transport != "streamable_http" or not server.url:
         raise UsageError(
             f"'{name}' is not a streamable HTTP server: OAuth login applies only to servers with a url"

@@ -1,4 +1,6 @@
-"""`mcpdeck logout NAME`: delete a server's stored OAuth credentials from every backend.
+"""`mcpdeck logout NAME [--local-only]`: revoke the tokens at the authorization server when it
+advertises a revocation endpoint (RFC 7009), then delete the stored OAuth credentials from
+every backend, whatever the revocation reported.
 
 The configuration is only read, never written. Messages follow Codex's `codex mcp logout`.
 """
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from mcpdeck.errors import EXIT_OK, McpdeckError, UsageError
 
@@ -44,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         secrets_storage=loaded.settings.secrets_storage,
     )
     key = CredentialKey.for_server(loaded.codex_home, name, server.url)
+    revocation: list[str] = []
+    if not getattr(args, "local_only", False):
+        revocation = _revoke_first(credentials, key)
     try:
         removed = credentials.delete_everywhere(key)
     except CredentialStoreError as exc:
@@ -54,8 +60,32 @@ def run(args: argparse.Namespace) -> int:
         if note.startswith("keyring skipped") and credentials.mode != "keyring":
             continue
         print(f"note: {note}", file=sys.stderr)
+    for line in revocation:
+        print(line)
     if removed:
         print(f"Removed OAuth credentials for '{name}' ({', '.join(removed)}).")
     else:
         print(f"No OAuth credentials stored for '{name}'.")
     return EXIT_OK
+
+
+def _revoke_first(credentials: Any, key: Any) -> list[str]:
+    """Revocation is a step of its own before the stores delete; it never stops the logout."""
+    import asyncio
+
+    from mcpdeck.credentials.record import CredentialStoreError
+    from mcpdeck.oauth.flow import new_http_client
+    from mcpdeck.oauth.revoke import revoke_record
+
+    try:
+        record = credentials.load(key)
+    except CredentialStoreError:
+        return []
+    if record is None or record.server_url != key.server_url:
+        return []
+
+    async def run() -> list[str]:
+        async with new_http_client() as http:
+            return (await revoke_record(http, record)).lines()
+
+    return asyncio.run(run())

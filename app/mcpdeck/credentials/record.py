@@ -20,8 +20,18 @@ LEGACY_KEYRING_SERVICE = KEYRING_SERVICE
 CODEX_KEYRING_SERVICE = "Codex MCP Credentials"
 # mcpdeck's own records (client registrations, requested scopes, client secrets).
 OWN_KEYRING_SERVICE = "mcpdeck"
-# Refresh when fewer than this many seconds remain (issue #3: 60 s margin).
+# Refresh when fewer than this many seconds remain (issue #3: 60 s margin) — at most: a
+# shorter-lived token gets a quarter of its lifetime (issue 13), so a 60 s token is not
+# refreshed on every use right after the login.
 REFRESH_MARGIN_SEC = 60.0
+SHORT_TOKEN_MARGIN_SHARE = 0.25
+
+
+def refresh_margin(lifetime: float | None) -> float:
+    """Seconds before expiry at which a token of ``lifetime`` seconds is refreshed."""
+    if lifetime is None or lifetime <= 0:
+        return REFRESH_MARGIN_SEC
+    return min(REFRESH_MARGIN_SEC, lifetime * SHORT_TOKEN_MARGIN_SHARE)
 
 
 def canonical_codex_home(codex_home: Path) -> str:
@@ -155,8 +165,16 @@ class CredentialRecord:
         left = self.expires_in(now)
         return left is not None and left <= margin
 
+    @property
+    def lifetime(self) -> float | None:
+        """Seconds the current access token was issued for (from when it was obtained)."""
+        if self.expires_at is None:
+            return None
+        since = self.last_refresh_at or self.obtained_at
+        return None if since is None else self.expires_at - since
+
     def needs_refresh(self, now: float | None = None) -> bool:
-        return self.is_expired(now, margin=REFRESH_MARGIN_SEC)
+        return self.is_expired(now, margin=refresh_margin(self.lifetime))
 
     def usable(self, now: float | None = None) -> bool:
         """Usable now, or can be made usable by a refresh."""

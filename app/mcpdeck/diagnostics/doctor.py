@@ -250,6 +250,10 @@ async def _probe(server: ServerConfig, trace: FlowTrace, timeout: float) -> Disc
         if isinstance(scopes, list)
         else [],
         error=result.error,
+        prm=result.prm,
+        as_metadata=result.as_metadata,
+        named_issuer=result.named_issuer,
+        suggested_url=result.suggested_url,
     )
 
 
@@ -296,12 +300,14 @@ def _auth_status(
         if rejected:
             why = {f.id: f for f in findings if f.severity == "error"}
             if "token_audience" in why or "token_stale_resource" in why:
-                return "oauth_available", "stored token rejected (401): it is for another resource"
+                return "oauth_available", (
+                    "token rejected by the server (401): it is for another resource"
+                )
             if "resource_required" in why:
                 return "oauth_available", (
-                    "stored token rejected (401); the refresh was refused for its resource"
+                    "token rejected by the server (401); the refresh was refused for its resource"
                 )
-            return "oauth_available", "stored token rejected by the server (401); log in again"
+            return "oauth_available", "token rejected by the server (401); log in again"
         if not record.usable():
             return "oauth_available", "expired; no refresh token"
         return "authenticated", f"logged in (credentials in {backend})"

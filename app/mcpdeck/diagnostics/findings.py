@@ -326,7 +326,6 @@ def auth_findings(facts: Facts) -> list[Finding]:
     server = facts.server
     out: list[Finding] = []
     record = facts.record
-    discovery = facts.discovery
     err = facts.session_error
     if record is not None:
         reason = record.unusable_reason
@@ -341,35 +340,39 @@ def auth_findings(facts: Facts) -> list[Finding]:
                     fix=f"log in again: mcpdeck login {server.name}",
                 )
             )
+    changed = _authorization_server_changed(facts)
+    if changed is not None:
+        out.append(changed)
     audience = _audience_finding(facts)
     if audience is not None:
         out.append(audience)
     if "invalid_target" in facts.oauth_errors:
         out.append(_resource_finding(facts))
-    if (
-        discovery is not None
-        and discovery.oauth
-        and discovery.registration_supported is False
-        and not server.oauth.client_id
-        and record is None
-    ):
-        out.append(
-            Finding(
-                "dcr_unsupported",
-                "error",
-                f"{discovery.issuer or 'the authorization server'} offers no dynamic client "
-                "registration, and no client id is configured",
-                fix="register an OAuth client with the provider and set oauth.client_id "
-                f"in [mcp_servers.{server.name}]",
-                edit=_set(
-                    facts,
-                    "oauth.client_id",
-                    None,
-                    needs_value=f"the client id registered with {discovery.issuer or 'the provider'}",
-                ),
-            )
-        )
     return out
+
+
+def _authorization_server_changed(facts: Facts) -> Finding | None:
+    """The server's PRM no longer names the authorization server the credentials came from."""
+    from mcpdeck.oauth.discovery import differs_by_trailing_slash
+
+    record, discovery = facts.record, facts.discovery
+    prm = discovery.prm if discovery is not None else None
+    if record is None or not record.issuer or not prm:
+        return None
+    named = [s for s in prm.get("authorization_servers") or [] if isinstance(s, str)]
+    if not named or any(
+        s == record.issuer or differs_by_trailing_slash(s, record.issuer) for s in named
+    ):
+        return None
+    name = facts.server.name
+    return Finding(
+        "authorization_server_changed",
+        "error",
+        f"the stored credentials of {name} come from {record.issuer}, but {name} now names "
+        f"{named[0]} as its authorization server",
+        fix=f"log in again: mcpdeck login {name} (mcpdeck registers with {named[0]}; the old "
+        "client id and tokens are never sent there)",
+    )
 
 
 def _expected_resource(facts: Facts) -> str:
@@ -532,13 +535,60 @@ def _canonical(url: str) -> str:
 
 
 # Auth findings that say why a stored token gets a 401 better than "revoked or expired".
-_EXPLAINS_401 = frozenset({"token_audience", "token_stale_resource", "resource_required"})
+_EXPLAINS_401 = frozenset(
+    {"token_audience", "token_stale_resource", "resource_required", "oauth_resource_mismatch"}
+)
+
+
+def prelogin_findings(facts: Facts) -> list[Finding]:
+    """What the published metadata already shows, login or not (issue 13, item 3)."""
+    from mcpdeck.diagnostics.prelogin import Advertised, checks
+
+    discovery = facts.discovery
+    if discovery is None:
+        return []
+    err = facts.session_error
+    if discovery.error and facts.server.url and (err is None or err.kind == "unauthorized"):
+        # The server answered (a 401 or nothing wrong): its metadata is what failed.
+        alias = discovery.suggested_url
+        return [
+            Finding(
+                "discovery_failed",
+                "error",
+                f"OAuth discovery for {facts.server.name} failed: {discovery.error}",
+                fix=f'use url = "{alias}" in [mcp_servers.{facts.server.name}]'
+                if alias
+                else "check the server's metadata (the log shows each request); a login "
+                "cannot start until discovery works",
+                edit=_set(facts, "url", alias) if alias else None,
+            )
+        ]
+    if not (discovery.prm or discovery.as_metadata):
+        return []
+    advertised = Advertised(
+        prm=discovery.prm,
+        as_metadata=discovery.as_metadata,
+        issuer=discovery.issuer,
+        named_issuer=discovery.named_issuer,
+    )
+    out = []
+    for check in checks(facts.server, advertised):
+        edit = None
+        if check.edit and check.edit[0] == "set":
+            extra = {"needs_value": check.edit[3]} if len(check.edit) > 3 else {}
+            edit = _set(facts, check.edit[1], check.edit[2], **extra)
+        elif check.edit and check.edit[0] == "unset":
+            edit = _unset(facts, check.edit[1])
+        if check.id == "dcr_unsupported" and facts.record is not None:
+            continue  # logged in already: the client identity exists
+        out.append(Finding(check.id, check.severity, check.message, fix=check.fix, edit=edit))  # type: ignore[arg-type]
+    return out
 
 
 def collect(facts: Facts) -> list[Finding]:
     """All findings, errors first."""
     out = config_findings(facts) + env_findings(facts)
-    auth = auth_findings(facts)
+    auth = auth_findings(facts) + prelogin_findings(facts)
     if facts.session_error is not None:
         explained = any(f.id in _EXPLAINS_401 and f.severity == "error" for f in auth)
         out += _session_finding(facts, facts.session_error, explained=explained)

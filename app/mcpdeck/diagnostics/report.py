@@ -13,7 +13,13 @@ ReportStatus = Literal["ok", "warning", "error", "auth_required", "disabled"]
 
 # Findings that a login fixes: `mcpdeck doctor` exits 3 when these are the only errors.
 AUTH_FINDINGS = frozenset(
-    {"login_required", "token_revoked", "token_unusable", "token_stale_resource"}
+    {
+        "login_required",
+        "token_revoked",
+        "token_unusable",
+        "token_stale_resource",
+        "authorization_server_changed",
+    }
 )
 
 
@@ -92,6 +98,11 @@ class DiscoverySummary:
     registration_supported: bool | None = None
     scopes_supported: list[str] = field(default_factory=list)
     error: str | None = None
+    # the documents themselves (public metadata), for the pre-login checks
+    prm: dict[str, Any] | None = None
+    as_metadata: dict[str, Any] | None = None
+    named_issuer: str | None = None
+    suggested_url: str | None = None  # the url the metadata says to use (a host alias)
 
 
 @dataclass

@@ -210,6 +210,27 @@ def as_metadata_urls(issuer: str) -> list[str]:
     ]
 
 
+def host_alias_url(prm_resource: str, server_url: str) -> str | None:
+    """The server URL under the host name its PRM uses, when only the host differs and both
+    are loopback names (127.0.0.1 vs localhost): the URL the user should configure."""
+    from mcpdeck.net import is_loopback_host
+
+    a, b = urlsplit(prm_resource), urlsplit(server_url)
+    if a.hostname == b.hostname or not (
+        is_loopback_host(a.hostname) and is_loopback_host(b.hostname)
+    ):
+        return None
+    if a.scheme.lower() != b.scheme.lower() or _port(a) != _port(b):
+        return None
+    swapped = server_url.replace(b.netloc, a.netloc, 1)
+    return swapped if resource_matches(prm_resource, swapped) else None
+
+
+def differs_by_trailing_slash(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are the same but for exactly one trailing '/'."""
+    return a + "/" == b or b + "/" == a
+
+
 def resource_matches(prm_resource: str, server_url: str, *, origin_allowed: bool = True) -> bool:
     """The PRM ``resource`` names this server (RFC 9728 §3.3).
 
@@ -267,6 +288,8 @@ class Discovery:
     as_metadata_url: str | None
     # "prm" (current spec), "legacy-metadata" or "legacy-defaults" (2025-03-26 fallbacks)
     mode: str = "prm"
+    # The issuer as the PRM names it, when it differs from the metadata's (a trailing '/').
+    named_issuer: str | None = None
 
     @property
     def scopes_supported(self) -> list[str]:
@@ -295,6 +318,8 @@ class ProbeResult:
     as_metadata: dict[str, Any] | None = None
     error: str | None = None
     status: int | None = None
+    named_issuer: str | None = None  # the PRM's spelling of the issuer, when it differs
+    suggested_url: str | None = None  # the url to configure instead (a host alias)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,11 +441,16 @@ def _valid_prm(fetched: Fetched, server_url: str, *, from_url: str) -> dict[str,
     if not isinstance(resource, str) or not resource:
         raise DiscoveryError(f"protected resource metadata at {fetched.url} has no resource")
     if not resource_matches(resource, server_url, origin_allowed=from_url != "path"):
-        raise DiscoveryError(
+        alias = host_alias_url(resource, server_url)
+        error = DiscoveryError(
             f"protected resource metadata at {fetched.url} names resource {resource}, "
             f"which is not {server_url}; refusing to authorize",
-            hint="the server may be misconfigured or hostile",
+            hint=f'the server calls itself by another host name: use url = "{alias}"'
+            if alias
+            else "the server may be misconfigured or hostile",
         )
+        error.suggested_url = alias
+        raise error
     servers = prm.get("authorization_servers")
     if servers is not None and (
         not isinstance(servers, list) or not all(isinstance(s, str) for s in servers)
@@ -446,7 +476,21 @@ async def _find_as_metadata(
             meta = fetched.json_object()
         except OAuthError as exc:
             raise DiscoveryError(f"authorization server metadata unusable: {exc.message}") from None
-        if meta.get("issuer") != issuer:
+        found = meta.get("issuer")
+        if isinstance(found, str) and found != issuer and differs_by_trailing_slash(found, issuer):
+            # FastMCP (pydantic) names an issuer ``http://host:port`` as ``http://host:port/``;
+            # both official SDK clients accept exactly this case. The metadata's own issuer is
+            # then the one every later check uses (RFC 9207 ``iss`` included).
+            tracer.emit(
+                "discovery",
+                "info",
+                f"issuer {found!r} differs from the {issuer!r} the protected resource metadata "
+                "names only by a trailing '/'; tolerated, using the metadata's issuer from here on",
+                url=url,
+                issuer=found,
+            )
+            return meta, url, reasons
+        if found != issuer:
             # Exact match, no normalisation (RFC 8414 §3.3): a mismatch is never used.
             tracer.emit(
                 "discovery",
@@ -506,14 +550,21 @@ async def _unauthenticated_request(
             "clientInfo": {"name": "mcpdeck", "version": "probe"},
         },
     }
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    # Every request carries MCP-Protocol-Version, the first one included (the newest revision
+    # requires it; older servers ignore it on initialize).
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
+    }
+    get_headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION}
     for method in ("POST", "GET"):
         started = time.monotonic()
         try:
             async with http.stream(
                 method,
                 server_url,
-                headers=headers if method == "POST" else {"Accept": "text/event-stream"},
+                headers=headers if method == "POST" else get_headers,
                 json=body if method == "POST" else None,
                 follow_redirects=False,
                 timeout=httpx2.Timeout(timeout),
@@ -545,7 +596,11 @@ async def _unauthenticated_request(
 
 async def _end_session(http: httpx2.AsyncClient, server_url: str, session: str) -> None:
     with contextlib.suppress(httpx2.HTTPError):
-        await http.delete(server_url, headers={"Mcp-Session-Id": session}, timeout=2.0)
+        await http.delete(
+            server_url,
+            headers={"Mcp-Session-Id": session, "MCP-Protocol-Version": MCP_PROTOCOL_VERSION},
+            timeout=2.0,
+        )
 
 
 def _describe_error(exc: httpx2.HTTPError) -> str:
@@ -584,13 +639,14 @@ async def _discover_from(
             raise DiscoveryError(
                 f"protected resource metadata at {prm_url} names no authorization server"
             )
-        issuer = servers[0]
-        meta, meta_url, reasons = await _find_as_metadata(http, issuer, tracer)
+        named_issuer = servers[0]
+        meta, meta_url, reasons = await _find_as_metadata(http, named_issuer, tracer)
         if meta is None:
             raise DiscoveryError(
-                f"no authorization server metadata for issuer {issuer} ({'; '.join(reasons)})"
+                f"no authorization server metadata for issuer {named_issuer} ({'; '.join(reasons)})"
             )
         _check_endpoints(meta)
+        issuer = meta["issuer"]
         tracer.emit("discovery", "ok", f"OAuth discovered at {issuer}", issuer=issuer)
         return Discovery(
             server_url=server_url,
@@ -601,6 +657,7 @@ async def _discover_from(
             issuer=issuer,
             as_metadata=meta,
             as_metadata_url=meta_url,
+            named_issuer=named_issuer if named_issuer != issuer else None,
         )
     # 2025-03-26 servers: no PRM; the authorization base URL is the MCP server's origin.
     issuer = origin_of(server_url)
@@ -702,10 +759,11 @@ async def probe_server(
     except OAuthError as exc:
         return ProbeResult(
             oauth=False,
-            detail=f"discovery failed: {exc.message}",
+            detail=f"discovery failed: {exc.one_line()}",
             challenge=challenge,
-            error=exc.message,
+            error=exc.one_line(),
             status=status,
+            suggested_url=getattr(exc, "suggested_url", None),
         )
     if found.mode == "legacy-defaults":
         return ProbeResult(
@@ -724,4 +782,5 @@ async def probe_server(
         issuer=found.issuer,
         as_metadata=found.as_metadata,
         status=status,
+        named_issuer=found.named_issuer,
     )

@@ -12,6 +12,9 @@ class OAuthError(McpdeckError):
 class DiscoveryError(OAuthError):
     """The server's OAuth metadata could not be found or was not acceptable."""
 
+    # The URL the configuration should use instead, when the metadata says so (a host alias).
+    suggested_url: str | None = None
+
 
 class InsecureEndpointError(OAuthError):
     """An authorization endpoint is plain http on a non-loopback host."""

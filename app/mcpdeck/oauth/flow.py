@@ -16,6 +16,7 @@ from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import ClientRegistration, CredentialKey, CredentialRecord
 from mcpdeck.errors import UsageError
 from mcpdeck.net import new_client
+from mcpdeck.oauth.applies import login_refusal
 from mcpdeck.oauth.browser import open_in_browser
 from mcpdeck.oauth.callback import DEFAULT_TIMEOUT_SEC, CallbackListener, listen_spec
 from mcpdeck.oauth.client_identity import ClientIdentity, resolve_client
@@ -53,6 +54,9 @@ def resource_for(server: ServerConfig, discovery: Discovery) -> str:
 
 
 def _require_http_server(server: ServerConfig) -> str:
+    refusal = login_refusal(server)
+    if refusal is not None:
+        raise UsageError(refusal)
     if server.transport != "streamable_http" or not server.url:
         raise UsageError(f"'{server.name}' is not an HTTP server; only HTTP servers use OAuth")
     return server.url

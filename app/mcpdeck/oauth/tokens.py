@@ -41,13 +41,19 @@ class TokenResponse:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _apply_client_auth(
+def apply_client_auth(
     form: dict[str, str], client: ClientAuth
 ) -> tuple[dict[str, str], tuple[str, str] | None]:
+    """The request body and Basic credentials for one token-endpoint (or revocation) request.
+
+    ``client_id`` is in the body with every method: RFC 6749 §3.2.1 allows it next to Basic
+    authentication, both official MCP SDK clients send it, and the MCP Python SDK's and
+    FastMCP's authorization servers refuse a request without it ("Missing client_id").
+    """
+    form = dict(form, client_id=client.client_id)
     if client.method == "client_secret_basic" and client.client_secret:
         # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
         return form, (quote(client.client_id, safe=""), quote(client.client_secret, safe=""))
-    form = dict(form, client_id=client.client_id)
     if client.method == "client_secret_post" and client.client_secret:
         form["client_secret"] = client.client_secret
     return form, None
@@ -63,7 +69,7 @@ async def token_request(
     step: Step = "token",
 ) -> TokenResponse:
     require_secure(token_endpoint, "token endpoint")
-    body, basic = _apply_client_auth(form, client)
+    body, basic = apply_client_auth(form, client)
     grant = form.get("grant_type", "?")
     try:
         fetched = await bounded_request(

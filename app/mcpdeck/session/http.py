@@ -17,10 +17,14 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx2
+from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.redact import redact, register_secret
 from mcpdeck.session.models import HttpExchange, TokenSource
+
+# The revision ClientSession.initialize() offers: the header the first request carries.
+OFFERED_PROTOCOL_VERSION = LATEST_HANDSHAKE_VERSION
 
 
 @dataclass
@@ -155,6 +159,11 @@ class SessionAuth(httpx2.Auth):
     ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         for name, value in self._headers.items():
             request.headers[name] = value
+        if "mcp-protocol-version" not in request.headers:
+            # The SDK stamps the negotiated revision once initialize is done; the newest
+            # revision wants the header on every request, the first included, so the
+            # initialize POST carries the revision it offers (older servers ignore it there).
+            request.headers["MCP-Protocol-Version"] = OFFERED_PROTOCOL_VERSION
         tokens = self._tokens
         if tokens is not None and self._token is None:
             try:

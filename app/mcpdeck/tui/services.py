@@ -109,6 +109,8 @@ class Services:
             "names": names,
             "timeout": self.probe_timeout,
             "concurrency": self.concurrency or DEFAULT_CONCURRENCY,
+            # a stored token the server rejects is not "authenticated" (issue 13)
+            "check_tokens": True,
         }
         with tempfile.TemporaryFile() as errors:
             child = await asyncio.create_subprocess_exec(
@@ -211,6 +213,26 @@ class Services:
             rejected=isinstance(error, RefreshRejected),
             error=redact(error.one_line()) if error is not None else None,
         )
+
+    async def revoke(self, loaded: LoadedConfig, name: str) -> list[str]:
+        """Revoke the server's stored tokens at its authorization server (RFC 7009) when it
+        advertises revocation; what happened, in lines. Never raises: logout goes on."""
+        from mcpdeck.credentials.record import CredentialKey
+        from mcpdeck.oauth.flow import new_http_client
+        from mcpdeck.oauth.revoke import revoke_record
+
+        server = loaded.servers[name]
+        if not server.url:
+            return []
+        key = CredentialKey.for_server(loaded.codex_home, name, server.url)
+        try:
+            record = await asyncio.to_thread(self._credentials(loaded).load, key)
+        except Exception:  # an unreadable store: logout still deletes what it can
+            return []
+        if record is None or record.server_url != server.url:
+            return []
+        async with new_http_client() as http:
+            return (await revoke_record(http, record)).lines()
 
     async def logout(self, loaded: LoadedConfig, name: str) -> list[str]:
         """Delete the server's credentials from every backend; the names of those that had some."""

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from mcpdeck.credentials.record import REFRESH_MARGIN_SEC
+from mcpdeck.credentials.record import refresh_margin
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, transport_word
 from mcpdeck.tui.messages import ConfigLoaded, ProbesPending, RefreshDone
@@ -244,7 +244,7 @@ class MainScreen(Screen[None]):
             and probe.auth_status == "authenticated"
             and probe.refreshable
             and probe.expires_at is not None
-            and probe.expires_at - now <= REFRESH_MARGIN_SEC
+            and probe.expires_at - now <= refresh_margin(_lifetime(probe))
             and row.server.enabled
             and not row.checking
             and name not in self._refreshing
@@ -588,11 +588,15 @@ class MainScreen(Screen[None]):
     @work(group="logout", exit_on_error=False)
     async def logout_server(self, name: str) -> None:
         assert self.loaded is not None
+        # Revocation at the authorization server first, then the local deletion, whatever
+        # the revocation said (as `mcpdeck logout`).
+        revoked = await self.app.services.revoke(self.loaded, name)
         removed = await self.app.services.logout(self.loaded, name)
         if removed:
             said = f"Logged out of {name}: removed from {', '.join(removed)}."
         else:
             said = f"{name}: nothing was stored; nothing to remove."
+        said = " ".join([*revoked, said])
         self.app.notify(self.app.outside(said), markup=False)
         self.action_reprobe_named(name)
 
@@ -695,3 +699,11 @@ class MainScreen(Screen[None]):
 
     def _select(self, name: str) -> None:
         self.call_after_refresh(self.table.move_to, name)
+
+
+def _lifetime(probe: Any) -> float | None:
+    """The stored token's lifetime, as far as the probe knows it (the margin scales with it)."""
+    if probe.expires_at is None or not probe.obtained_at:
+        return None
+    lifetime: float = probe.expires_at - probe.obtained_at
+    return lifetime
