@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import tomllib
 import zlib
 from pathlib import Path
@@ -159,6 +160,30 @@ def test_body_reader_stays_within_its_limit(
     assert len(body) <= limit
     if compress and not too_large and encoding in ("gzip", "x-gzip", "deflate"):
         assert body == payload
+
+
+# -- token responses ---------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"]
+        ),
+        json_values,
+        max_size=6,
+    )
+)
+def test_token_responses_parse_or_fail_with_a_token_error(data: dict[str, Any]) -> None:
+    from mcpdeck.oauth.tokens import _parse
+
+    try:
+        parsed = _parse(data)
+    except OAuthError:
+        return
+    assert isinstance(parsed.access_token, str) and parsed.access_token
+    assert parsed.expires_at is None or math.isfinite(parsed.expires_at)
 
 
 # -- config files ------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ def test_doctor_against_a_hostile_mcp_server_writes_no_control_sequence(deck: De
     assert text.count(VISIBLE_ESC) >= 4
     assert MARKUP_CRASH in text and RICH_LINK in text
     assert CLIPBOARD_PAYLOAD not in text  # only its base64, inside the visible OSC 52
+    assert "ends-with\\" in text and "ends-with\\\\" not in text  # one backslash, as sent
     assert "Traceback" not in text
 
 

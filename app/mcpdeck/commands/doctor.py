@@ -130,7 +130,14 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
     console = Console(highlight=False, soft_wrap=False)
 
     def esc(text: Any) -> str:
-        return escape(for_display(text))
+        shown = for_display(text)
+        body = shown.rstrip("\\")
+        trailing = len(shown) - len(body)
+        if not trailing:
+            return escape(shown)
+        # Rich reads backslashes before a tag in pairs: double the trailing ones and close them
+        # with an empty tag, so they print as written whatever follows (text or a tag).
+        return escape(body) + "\\" * (2 * trailing) + "[b][/b]"
 
     def cell(text: Any) -> Text:
         # Table cells as Text: outside text is never parsed as markup there.
