@@ -10,7 +10,7 @@ import contextlib
 import httpx2
 
 from mcpdeck.oauth.discovery import bearer_challenge
-from mcpdeck.oauth.fetch import MCP_PROTOCOL_VERSION
+from mcpdeck.oauth.fetch import MCP_PROTOCOL_VERSION, initialize_request
 
 REJECTED = "token rejected by the server"
 
@@ -20,22 +20,8 @@ async def token_rejection(
 ) -> str | None:
     """Why the server rejects ``token`` (one line), or None when it accepts it or cannot say
     (unreachable, timed out: that is the probe's business, not a verdict on the token)."""
-    body = {
-        "jsonrpc": "2.0",
-        "id": 0,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": MCP_PROTOCOL_VERSION,
-            "capabilities": {},
-            "clientInfo": {"name": "mcpdeck", "version": "token-check"},
-        },
-    }
-    headers = {
-        "Accept": "application/json, text/event-stream",
-        "Content-Type": "application/json",
-        "Authorization": f"Bearer {token}",
-        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
-    }
+    body, headers = initialize_request("token-check")
+    headers["Authorization"] = f"Bearer {token}"
     try:
         async with http.stream(
             "POST",

@@ -22,6 +22,7 @@ from mcpdeck.oauth.fetch import (
     Fetched,
     FetchFailed,
     bounded_request,
+    initialize_request,
     require_secure,
 )
 from mcpdeck.oauth.trace import FlowTrace, Status, Step
@@ -540,23 +541,7 @@ async def _unauthenticated_request(
     http: httpx2.AsyncClient, server_url: str, tracer: _Tracer, timeout: float
 ) -> tuple[int, httpx2.Headers] | None:
     """POST an initialize as an unauthenticated client; GET when POST is not allowed."""
-    body = {
-        "jsonrpc": "2.0",
-        "id": 0,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": MCP_PROTOCOL_VERSION,
-            "capabilities": {},
-            "clientInfo": {"name": "mcpdeck", "version": "probe"},
-        },
-    }
-    # Every request carries MCP-Protocol-Version, the first one included (the newest revision
-    # requires it; older servers ignore it on initialize).
-    headers = {
-        "Accept": "application/json, text/event-stream",
-        "Content-Type": "application/json",
-        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
-    }
+    body, headers = initialize_request("probe")
     get_headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION}
     for method in ("POST", "GET"):
         started = time.monotonic()

@@ -30,6 +30,29 @@ ACCEPT_ENCODING = "gzip, deflate"
 MCP_PROTOCOL_VERSION = "2025-11-25"
 
 
+def initialize_request(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON body and headers of a bare MCP ``initialize`` POST, for the requests that only
+    read the server's answer (the unauthenticated probe, the stored-token check). Every request
+    carries MCP-Protocol-Version, the first one included: the newest revision requires it and
+    older servers ignore it on initialize."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": MCP_PROTOCOL_VERSION,
+            "capabilities": {},
+            "clientInfo": {"name": "mcpdeck", "version": purpose},
+        },
+    }
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
+    }
+    return body, headers
+
+
 @dataclass
 class Fetched:
     url: str
