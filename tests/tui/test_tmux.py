@@ -104,11 +104,16 @@ def _log_in_without_a_browser(pane: Pane, name: str) -> None:
     pane.keys("l")
     pane.wait_for("the URL in the login dialog", lambda t: "No browser here?" in t)
     pane.keys("u")  # the URL alone on the plain terminal
-    text = pane.wait_for(
-        "the URL on the plain terminal", lambda t: "Press Enter to return" in t, joined=True
-    )
-    # The last one: an earlier login's URL may still be on the plain terminal above it.
-    url = [line for line in text.splitlines() if re.match(r"^https?://\S+$", line)][-1]
+    # An earlier login's URL and prompt may still be on the plain terminal: wait for this
+    # server's own heading with the prompt below it, and take the URL that follows the heading.
+    heading = f"to log in to {name}:"
+
+    def this_login_shown(t: str) -> bool:
+        return heading in t and "Press Enter to return" in t[t.rindex(heading) :]
+
+    text = pane.wait_for("the URL on the plain terminal", this_login_shown, joined=True)
+    after = text[text.rindex(heading) :]
+    url = next(line for line in after.splitlines() if re.match(r"^https?://\S+$", line))
     assert "/authorize?" in url
     # The browser on "another machine": the demo server approves and redirects to the callback.
     try:
