@@ -367,7 +367,7 @@ class DiagnosticScreen(Screen[None]):
                 severity=f.severity,
                 message=f.message,
                 fix=f.fix or "",
-                change=f.edit_text or describe_edit(f.edit or {}),
+                change=f.edit_text,
             )
         )
 
@@ -424,7 +424,7 @@ class DiagnosticScreen(Screen[None]):
                 "Apply this fix?",
                 self._m(
                     "$change\n\nComments and other entries are kept.",
-                    change=finding.edit_text or describe_edit(edit),
+                    change=finding.edit_text,
                 ),
             ),
             answered,
@@ -477,13 +477,3 @@ class DiagnosticScreen(Screen[None]):
                 self.run_diagnosis()
 
         self.app.push_screen(LoginScreen(self.server_name, self.loaded), done)
-
-
-def describe_edit(edit: dict[str, object]) -> str:
-    """The edit as a person reads it; its exact shape comes from the doctor."""
-    text = edit.get("description") or edit.get("summary")
-    if isinstance(text, str) and text:
-        return text
-    parts = [f"{k} = {json.dumps(v)}" for k, v in edit.items() if k not in ("file",)]
-    where = edit.get("file")
-    return ("; ".join(parts)) + (f"  (in {where})" if where else "")
