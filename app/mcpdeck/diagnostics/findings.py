@@ -612,7 +612,7 @@ def expires_words(expires_at: float | None) -> str | None:
     if expires_at is None:
         return None
     left = expires_at - time.time()
-    from mcpdeck.status import describe_time_left
+    from mcpdeck.timefmt import describe_time_left
 
     return f"expires in {describe_time_left(left)}" if left > 0 else "expired"
 
