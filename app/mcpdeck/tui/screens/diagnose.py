@@ -27,6 +27,7 @@ from mcpdeck.tui.widgets.timeline import trace_table
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.diagnostics.edits import ConfigEdit
     from mcpdeck.tui.app import McpdeckApp
 
 TABS = (
@@ -367,7 +368,7 @@ class DiagnosticScreen(Screen[None]):
                 severity=f.severity,
                 message=f.message,
                 fix=f.fix or "",
-                change=f.edit_text or describe_edit(f.edit or {}),
+                change=f.edit_text,
             )
         )
 
@@ -424,15 +425,15 @@ class DiagnosticScreen(Screen[None]):
                 "Apply this fix?",
                 self._m(
                     "$change\n\nComments and other entries are kept.",
-                    change=finding.edit_text or describe_edit(edit),
+                    change=finding.edit_text,
                 ),
             ),
             answered,
         )
 
     @work(group="fix", exit_on_error=False)
-    async def apply_fix(self, edit: dict[str, object]) -> None:
-        said = await self.app.services.apply_fix(self.loaded, self.server_name, dict(edit))
+    async def apply_fix(self, edit: ConfigEdit) -> None:
+        said = await self.app.services.apply_fix(self.loaded, self.server_name, edit)
         self.app.notify(self.app.outside(f"Applied: {said}. Checking again…"), markup=False)
         self.loaded = await self.app.services.load_config()
 
@@ -477,13 +478,3 @@ class DiagnosticScreen(Screen[None]):
                 self.run_diagnosis()
 
         self.app.push_screen(LoginScreen(self.server_name, self.loaded), done)
-
-
-def describe_edit(edit: dict[str, object]) -> str:
-    """The edit as a person reads it; its exact shape comes from the doctor."""
-    text = edit.get("description") or edit.get("summary")
-    if isinstance(text, str) and text:
-        return text
-    parts = [f"{k} = {json.dumps(v)}" for k, v in edit.items() if k not in ("file",)]
-    where = edit.get("file")
-    return ("; ".join(parts)) + (f"  (in {where})" if where else "")
