@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.redact import redact
+from mcpdeck.timefmt import describe_time_left
 
 if TYPE_CHECKING:
     import httpx2
@@ -81,18 +82,6 @@ def status_from_json(data: dict[str, Any]) -> ServerStatus:
 
 def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def describe_time_left(seconds: float) -> str:
-    """'2 h 5 min', '4 min 10 s', '12 s' — for people, not machines."""
-    s = int(max(seconds, 0))
-    if s >= 86400:
-        return f"{s // 86400} d {s % 86400 // 3600} h"
-    if s >= 3600:
-        return f"{s // 3600} h {s % 3600 // 60} min"
-    if s >= 60:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s} s"
 
 
 def status_from_config(

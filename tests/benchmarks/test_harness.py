@@ -27,7 +27,10 @@ from tests.peers import codex_binary
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-import run as bench_run  # noqa: E402
+import cases as bench_cases  # noqa: E402
+import environment as bench_env  # noqa: E402
+import report as bench_report  # noqa: E402
+import runner as bench_runner  # noqa: E402
 import workloads  # noqa: E402
 
 
@@ -218,7 +221,7 @@ def test_browser_stand_in_follows_redirects_into_the_callback(
                 },
             )
         )
-        browser = bench_run.BrowserStandIn(tmp_path)
+        browser = bench_cases.BrowserStandIn(tmp_path)
         try:
             # the tool runs $BROWSER with the URL; the script only hands it over and returns
             env = dict(os.environ, BENCH_BROWSER_FIFO=str(browser.fifo))
@@ -237,28 +240,31 @@ def test_browser_stand_in_follows_redirects_into_the_callback(
 
 
 def test_report_says_not_available_for_missing_features(tmp_path: Path) -> None:
-    missing = bench_run.Case(
+    missing = bench_runner.Case(
         "mcpdeck login x",
         "mcpdeck",
-        lambda i: bench_run.Invocation(["true"], {}, tmp_path),
-        bench_run.expect_exit_zero,
+        lambda i: bench_runner.Invocation(["true"], {}, tmp_path),
+        bench_runner.expect_exit_zero,
     )
     missing.unavailable = "exit 1: No module named 'mcpdeck.commands.login'"
-    peer = bench_run.Case(
+    peer = bench_runner.Case(
         "codex mcp login x",
         "codex",
-        lambda i: bench_run.Invocation(["true"], {}, tmp_path),
-        bench_run.expect_exit_zero,
+        lambda i: bench_runner.Invocation(["true"], {}, tmp_path),
+        bench_runner.expect_exit_zero,
     )
-    peer.samples = [bench_run.Sample(0.3, 60000, 0, True), bench_run.Sample(0.5, 61000, 0, True)]
-    rows = [bench_run.Row("login", "1 server", [missing, peer])]
+    peer.samples = [
+        bench_runner.Sample(0.3, 60000, 0, True),
+        bench_runner.Sample(0.5, 61000, 0, True),
+    ]
+    rows = [bench_runner.Row("login", "1 server", [missing, peer])]
     ctx = {
         "command": "python3 benchmarks/run.py",
         "date": "today",
         "elapsed": 1.0,
         "runs": "2",
         "warmup": 1,
-        "machine": bench_run.machine(),
+        "machine": bench_env.machine(),
         "load": (0.5, 0.7, 0.9),
         "mcpdeck_version": "mcpdeck 0",
         "codex_version": "codex 0",
@@ -266,7 +272,7 @@ def test_report_says_not_available_for_missing_features(tmp_path: Path) -> None:
         "imports": "no workload",
     }
     out = tmp_path / "results.md"
-    bench_run.write_report(out, ctx, rows)
+    bench_report.write_report(out, ctx, rows)
     text = out.read_text()
     assert "not available yet (exit 1: No module named 'mcpdeck.commands.login')" in text
     assert "**400 ms** (300 ms – 500 ms, n=2)" in text
@@ -319,7 +325,7 @@ def test_no_probe_config_is_probed_by_neither_tool(
 
 
 def test_validators_reject_wrong_output() -> None:
-    check = bench_run.expect_json_list(2)
+    check = bench_runner.expect_json_list(2)
     assert check(0, json.dumps([{"auth_status": "none"}] * 2), "")[0]
     assert not check(0, json.dumps([{}]), "")[0]
     ok, note, _ = check(1, "", "Traceback (most recent call last):\n  x\nValueError: boom\n")

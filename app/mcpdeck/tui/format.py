@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from mcpdeck.config.model import ServerConfig
-from mcpdeck.status import describe_time_left
+from mcpdeck.timefmt import describe_time_left
 from mcpdeck.tui.model import Probe
 
 # status -> (glyph, word, theme variable). Never colour alone: glyph and word carry it too.
