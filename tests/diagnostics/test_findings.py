@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from mcpdeck.config.loader import load_config
 from mcpdeck.diagnostics.doctor import diagnose, diagnose_all
+from mcpdeck.diagnostics.edits import SetKey, TrustProject, UnsetKey
 from mcpdeck.diagnostics.report import ServerReport
 from mcpdeck.errors import UsageError
 from tests.diagnostics.helpers import jwt, stdio_table, store_record, write_config
@@ -151,7 +152,8 @@ async def test_timeout_suggests_a_startup_timeout_edit(tmp_path: Path) -> None:
     report = await run(tmp_path, text, "slow")
     f = finding(report, "startup_timeout")
     assert f.severity == "error"
-    assert f.edit == {
+    assert f.edit == SetKey(str(tmp_path / "config.toml"), "slow", "startup_timeout_sec", 30)
+    assert f.to_json()["edit"] == {
         "op": "set",
         "file": str(tmp_path / "config.toml"),
         "server": "slow",
@@ -170,7 +172,7 @@ async def test_required_server_failing(tmp_path: Path) -> None:
     text = '[mcp_servers.x]\ncommand = "no-such-server-cmd"\nrequired = true\n'
     report = await run(tmp_path, text, "x")
     f = finding(report, "required_failing")
-    assert f.edit is not None and f.edit["key"] == "required" and f.edit["value"] is False
+    assert f.edit is not None and f.edit.key == "required" and f.edit.value is False
 
 
 async def test_unknown_tools_in_enabled_tools(tmp_path: Path) -> None:
@@ -181,10 +183,10 @@ async def test_unknown_tools_in_enabled_tools(tmp_path: Path) -> None:
     assert report.inventory is not None
     assert report.inventory.filters.exposed == ["tool_1"]
     edits = {
-        f.edit["key"]: f.edit for f in report.findings if f.id == "unknown_tool_filter" and f.edit
+        f.edit.key: f.edit for f in report.findings if f.id == "unknown_tool_filter" and f.edit
     }
-    assert edits["enabled_tools"]["value"] == ["tool_1"]
-    assert edits["disabled_tools"]["op"] == "unset"
+    assert edits["enabled_tools"].value == ["tool_1"]
+    assert isinstance(edits["disabled_tools"], UnsetKey)
     assert report.status == "warning"
 
 
@@ -199,18 +201,16 @@ async def test_untrusted_project_layer_is_not_started(tmp_path: Path) -> None:
     loaded = load_config(home, project)
     report = await diagnose(loaded.find("cat"), loaded, MemoryStore())
     f = finding(report, "untrusted_project")
-    assert f.edit == {
-        "op": "trust_project",
-        "file": str(home / "config.toml"),
-        "project": str(project),
-    }
+    assert f.edit == TrustProject(str(home / "config.toml"), str(project))
     assert report.session.skipped and not report.session.ok
 
 
 async def test_disabled_server_is_not_started(tmp_path: Path) -> None:
     report = await run(tmp_path, stdio_table("cat", extra="enabled = false"), "cat")
     assert report.status == "disabled" and report.session.skipped
-    assert finding(report, "disabled").edit["value"] is True  # type: ignore[index]
+    assert finding(report, "disabled").edit == SetKey(
+        str(tmp_path / "config.toml"), "cat", "enabled", True
+    )
 
 
 async def test_insufficient_scope_suggests_scopes(tmp_path: Path, protected: str) -> None:
@@ -220,8 +220,8 @@ async def test_insufficient_scope_suggests_scopes(tmp_path: Path, protected: str
     store_record(store, loaded, "o", protected, READ_ONLY, granted_scopes=["read"])
     report = await diagnose(loaded.servers["o"], loaded, store)
     f = finding(report, "insufficient_scope")
-    assert f.edit is not None and f.edit["key"] == "scopes"
-    assert f.edit["value"] == ["read", "write"]
+    assert f.edit is not None and f.edit.key == "scopes"
+    assert f.edit.value == ["read", "write"]
 
 
 async def test_token_audience_is_not_the_server(tmp_path: Path, protected: str) -> None:
@@ -232,8 +232,8 @@ async def test_token_audience_is_not_the_server(tmp_path: Path, protected: str) 
     report = await diagnose(loaded.servers["o"], loaded, store)
     assert report.session.ok
     f = finding(report, "token_audience")
-    assert f.edit is not None and f.edit["key"] == "oauth_resource"
-    assert f.edit["value"] == protected  # the PRM resource
+    assert f.edit is not None and f.edit.key == "oauth_resource"
+    assert f.edit.value == protected  # the PRM resource
     claims = report.auth.token.jwt_claims_unverified  # type: ignore[union-attr]
     assert claims == {
         "iss": "https://issuer.example",
@@ -261,7 +261,7 @@ async def test_authorization_server_demands_a_resource(tmp_path: Path, protected
     )
     report = await diagnose(loaded.servers["o"], loaded, store)
     f = finding(report, "resource_required")
-    assert f.edit is not None and f.edit["key"] == "oauth_resource"
+    assert f.edit is not None and f.edit.key == "oauth_resource"
     dumped = json.dumps(report.to_json())
     assert "refresh-token-d4e5f6" not in dumped and "expired-token-a1b2c3" not in dumped
 
@@ -270,8 +270,8 @@ async def test_dynamic_registration_unsupported(tmp_path: Path) -> None:
     with world(registration=False) as w:
         report = await run(tmp_path, f'[mcp_servers.o]\nurl = "{w.mcp_url}"\n', "o")
     f = finding(report, "dcr_unsupported")
-    assert f.edit is not None and f.edit["key"] == "oauth.client_id"
-    assert f.edit["value"] is None and "client id" in f.edit["needs_value"]
+    assert f.edit is not None and f.edit.key == "oauth.client_id"
+    assert f.edit.value is None and "client id" in f.edit.needs_value
     assert "login_required" in ids(report)
 
 
@@ -417,12 +417,7 @@ async def test_opaque_token_requested_for_another_resource(tmp_path: Path) -> No
         report = await diagnose(loaded.servers["o"], loaded, store)
     f = finding(report, "token_audience")
     assert f.severity == "error" and other in f.message and w.mcp_url in f.message
-    assert f.edit == {
-        "op": "unset",
-        "file": str(tmp_path / "config.toml"),
-        "server": "o",
-        "key": "oauth_resource",
-    }
+    assert f.edit == UnsetKey(str(tmp_path / "config.toml"), "o", "oauth_resource")
     assert "token_revoked" not in ids(report)
     assert "revoked" not in report.auth.detail
     assert report.status == "error"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mcpdeck.config.loader import load_config
-from mcpdeck.diagnostics.fixes import apply_edit, describe_edit
+from mcpdeck.diagnostics.edits import SetKey, TrustProject, UnsetKey, describe_edit
+from mcpdeck.diagnostics.fixes import apply_edit
 from mcpdeck.errors import UsageError
 
 ORIGINAL = """\
@@ -37,13 +38,7 @@ def _home(tmp_path: Path) -> Path:
 def test_set_keeps_comments_and_mode(tmp_path: Path) -> None:
     home = _home(tmp_path)
     file = home / "config.toml"
-    edit = {
-        "op": "set",
-        "file": str(file),
-        "server": "docs",
-        "key": "startup_timeout_sec",
-        "value": 30,
-    }
+    edit = SetKey(str(file), "docs", "startup_timeout_sec", 30)
     apply_edit(edit)
     text = file.read_text()
     assert text == ORIGINAL.replace("startup_timeout_sec = 5", "startup_timeout_sec = 30")
@@ -55,21 +50,9 @@ def test_set_keeps_comments_and_mode(tmp_path: Path) -> None:
 def test_set_a_new_nested_key_and_a_list(tmp_path: Path) -> None:
     home = _home(tmp_path)
     file = str(home / "config.toml")
-    apply_edit(
-        {"op": "set", "file": file, "server": "docs", "key": "oauth.client_id", "value": "abc"}
-    )
-    apply_edit(
-        {"op": "set", "file": file, "server": "docs", "key": "enabled_tools", "value": ["search"]}
-    )
-    apply_edit(
-        {
-            "op": "set",
-            "file": file,
-            "server": "docs",
-            "key": "oauth_resource",
-            "value": "https://docs.example.com",
-        }
-    )
+    apply_edit(SetKey(file, "docs", "oauth.client_id", "abc"))
+    apply_edit(SetKey(file, "docs", "enabled_tools", ["search"]))
+    apply_edit(SetKey(file, "docs", "oauth_resource", "https://docs.example.com"))
     server = load_config(home, home).servers["docs"]
     assert server.oauth.client_id == "abc"
     assert server.enabled_tools == ["search"]
@@ -82,7 +65,7 @@ def test_set_a_new_nested_key_and_a_list(tmp_path: Path) -> None:
 def test_unset_removes_only_that_key(tmp_path: Path) -> None:
     home = _home(tmp_path)
     file = home / "config.toml"
-    apply_edit({"op": "unset", "file": str(file), "server": "docs", "key": "enabled_tools"})
+    apply_edit(UnsetKey(str(file), "docs", "enabled_tools"))
     assert file.read_text() == ORIGINAL.replace('enabled_tools = ["search", "serach"]\n', "")
 
 
@@ -93,7 +76,7 @@ def test_trust_project(tmp_path: Path) -> None:
     (project / ".codex").mkdir()
     (project / ".codex" / "config.toml").write_text('[mcp_servers.p]\ncommand = "node"\n')
     assert not load_config(home, project).find("p").trusted
-    apply_edit({"op": "trust_project", "file": str(home / "config.toml"), "project": str(project)})
+    apply_edit(TrustProject(str(home / "config.toml"), str(project)))
     assert load_config(home, project).servers["p"].trusted
     assert (home / "config.toml").read_text().startswith(ORIGINAL)
 
@@ -102,13 +85,53 @@ def test_refuses_edits_it_should_not_make(tmp_path: Path) -> None:
     home = _home(tmp_path)
     file = str(home / "config.toml")
     with pytest.raises(UsageError):
-        apply_edit(
-            {"op": "set", "file": file, "server": "docs", "key": "bearer_token", "value": "x"}
-        )
+        apply_edit(SetKey(file, "docs", "bearer_token", "x"))
     with pytest.raises(UsageError):
-        apply_edit(
-            {"op": "set", "file": file, "server": "docs", "key": "oauth.client_id", "value": None}
-        )
+        apply_edit(SetKey(file, "docs", "oauth.client_id", None, needs_value="the client id"))
     with pytest.raises(UsageError):
-        apply_edit({"op": "explode", "file": file})
+        apply_edit(UnsetKey("", "docs", "enabled_tools"))
+    with pytest.raises(UsageError):
+        apply_edit(SetKey(file, "docs; rm", "enabled", True))
     assert (home / "config.toml").read_text() == ORIGINAL
+
+
+def test_describe_edit_says_each_kind_in_words() -> None:
+    assert describe_edit(SetKey("/c.toml", "docs", "scopes", ["a", "b"])) == (
+        'set scopes = ["a", "b"] in [mcp_servers.docs] of /c.toml'
+    )
+    assert describe_edit(SetKey("/c.toml", "docs", "oauth.client_id", None, "the id")) == (
+        "set oauth.client_id = … in [mcp_servers.docs] of /c.toml"
+    )
+    assert describe_edit(UnsetKey("/c.toml", "docs", "cwd")) == (
+        "remove cwd from [mcp_servers.docs] of /c.toml"
+    )
+    assert describe_edit(TrustProject("/c.toml", "/p")) == "mark /p trusted in /c.toml"
+
+
+def test_edits_serialise_to_the_doctor_json_shape() -> None:
+    assert SetKey("/c.toml", "docs", "enabled", True).to_json() == {
+        "op": "set",
+        "file": "/c.toml",
+        "server": "docs",
+        "key": "enabled",
+        "value": True,
+    }
+    assert list(SetKey("/c.toml", "d", "oauth.client_id", None, "the id").to_json()) == [
+        "op",
+        "file",
+        "server",
+        "key",
+        "value",
+        "needs_value",
+    ]
+    assert UnsetKey("/c.toml", "docs", "cwd").to_json() == {
+        "op": "unset",
+        "file": "/c.toml",
+        "server": "docs",
+        "key": "cwd",
+    }
+    assert TrustProject("/c.toml", "/p").to_json() == {
+        "op": "trust_project",
+        "file": "/c.toml",
+        "project": "/p",
+    }

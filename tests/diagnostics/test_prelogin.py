@@ -58,14 +58,14 @@ async def test_a_host_alias_says_which_url_to_use(tmp_path: Path) -> None:
         report = await _report(tmp_path, f'[mcp_servers.o]\nurl = "{w.mcp_url}"\n')
     f = _one(report, "discovery_failed")
     assert f.fix == f'use url = "{alias}" in [mcp_servers.o]'
-    assert f.edit is not None and (f.edit["key"], f.edit["value"]) == ("url", alias)
+    assert f.edit is not None and (f.edit.key, f.edit.value) == ("url", alias)
 
 
 async def test_no_registration_no_cimd_and_no_client_id(tmp_path: Path) -> None:
     with world(registration=False) as w:
         report = await _report(tmp_path, f'[mcp_servers.o]\nurl = "{w.mcp_url}"\n')
     f = _one(report, "dcr_unsupported")
-    assert f.edit is not None and f.edit["key"] == "oauth.client_id"
+    assert f.edit is not None and f.edit.key == "oauth.client_id"
     with world(
         registration=False, as_overrides={"client_id_metadata_document_supported": True}
     ) as w:
@@ -85,7 +85,7 @@ async def test_configured_scopes_the_server_does_not_support(tmp_path: Path) -> 
         )
     f = _one(report, "scopes_unsupported")
     assert f.severity == "warning" and "admin" in f.message
-    assert f.edit is not None and f.edit["value"] == ["files:read"]
+    assert f.edit is not None and f.edit.value == ["files:read"]
 
 
 async def test_s256_missing_and_iss_support(tmp_path: Path) -> None:

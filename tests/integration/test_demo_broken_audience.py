@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mcpdeck.demo.world import DemoWorld
+from mcpdeck.diagnostics.edits import UnsetKey
 from mcpdeck.diagnostics.fixes import apply_edit
 from tests.integration.helpers import cli, doctor_json, finding
 
@@ -39,7 +40,7 @@ def test_audience_finding_fix_and_login_lead_to_the_tool_filter_finding(
     assert "token_audience" not in text.stdout  # ids are for machines; words for people
     assert "oauth_resource" in text.stdout and "revoked" not in text.stdout
 
-    apply_edit(audience["edit"])
+    apply_edit(UnsetKey(str(world.config_path), "broken", "oauth_resource"))
     assert "oauth_resource" not in world.config_path.read_text().split("[mcp_servers.broken]")[1]
     # The config is right now, the token is not: only a new login is left to do.
     report = doctor_json(world, "broken")

@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 from mcpdeck.config.model import LoadedConfig
+from mcpdeck.diagnostics.edits import SetKey
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.tui.model import FindingView, ItemView, LoginOutcome, ReportView, ToolView, TraceLine
 from mcpdeck.tui.services import EventSink, Services
@@ -108,13 +109,7 @@ def sample_report(name: str) -> ReportView:
                 "warning",
                 "enabled_tools names restart, which this server does not offer",
                 "remove it from enabled_tools",
-                {
-                    "op": "set",
-                    "file": "/w/home/config.toml",
-                    "server": name,
-                    "key": "enabled_tools",
-                    "value": ["search"],
-                },
+                SetKey("/w/home/config.toml", name, "enabled_tools", ["search"]),
                 "unknown_enabled_tool",
                 'set enabled_tools = ["search"] in [mcp_servers.linear] of /w/home/config.toml',
             ),

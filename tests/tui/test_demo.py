@@ -6,6 +6,7 @@ import tomllib
 
 from mcpdeck.credentials.record import CredentialKey
 from mcpdeck.credentials.select import open_store
+from mcpdeck.diagnostics.edits import SetKey, UnsetKey
 from mcpdeck.tui.app import make_app
 from mcpdeck.tui.screens.confirm import ConfirmScreen
 from mcpdeck.tui.screens.diagnose import DiagnosticScreen
@@ -146,10 +147,11 @@ async def test_apply_a_findings_config_fix_then_check_again(demo_world_factory) 
         edit = finding.edit
         assert edit is not None
         servers = tomllib.loads(after)["mcp_servers"]["broken"]
-        if edit.get("op") == "set":
-            assert servers.get(edit["key"].split(".")[0]) is not None
+        assert isinstance(edit, SetKey | UnsetKey)
+        if isinstance(edit, SetKey):
+            assert servers.get(edit.key.split(".")[0]) is not None
         else:
-            assert edit["key"].split(".")[0] not in servers
+            assert edit.key.split(".")[0] not in servers
         assert screen.report is not None
         # the check ran again on the edited file: nobody proposes that edit any more
         assert all(f.edit != edit for f in screen.report.findings)

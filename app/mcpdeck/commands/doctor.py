@@ -124,7 +124,7 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
     from rich.text import Text
     from rich.tree import Tree
 
-    from mcpdeck.diagnostics.fixes import describe_edit
+    from mcpdeck.diagnostics.edits import describe_edit
     from mcpdeck.redact import for_display
 
     console = Console(highlight=False, soft_wrap=False)
@@ -320,13 +320,13 @@ def render(reports: list[Any], problems: list[str], *, loaded_home: str) -> None
         findings = data["findings"]
         if findings:
             fnode = tree.add(f"[bold]Findings[/]  {len(findings)}")
-            for f in findings:
+            for f, finding in zip(findings, report.findings, strict=True):
                 sev = f["severity"]
                 item = fnode.add(f"[{_SEVERITY_STYLE[sev]}]{sev}[/] {esc(f['message'])}")
                 if f.get("fix"):
                     item.add(f"fix: {esc(f['fix'])}")
-                if f.get("edit"):
-                    item.add(f"[dim]edit: {esc(describe_edit(f['edit']))}[/]")
+                if finding.edit is not None:
+                    item.add(f"[dim]edit: {esc(describe_edit(finding.edit))}[/]")
         else:
             tree.add("[bold]Findings[/]  [green]none[/]")
         console.print(tree)

@@ -12,6 +12,7 @@ from typing import Any
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import CredentialRecord
+from mcpdeck.diagnostics.edits import ConfigEdit, SetKey, TrustProject, UnsetKey
 from mcpdeck.diagnostics.report import DiscoverySummary, Finding
 from mcpdeck.diagnostics.token_claims import audience_matches, audiences, covers
 from mcpdeck.session.environment import EnvCheck
@@ -50,19 +51,12 @@ def edit_file(facts: Facts, key: str) -> str:
     return str(facts.loaded.user_file)
 
 
-def _set(facts: Facts, key: str, value: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "op": "set",
-        "file": edit_file(facts, key),
-        "server": facts.server.name,
-        "key": key,
-        "value": value,
-        **extra,
-    }
+def _set(facts: Facts, key: str, value: Any, *, needs_value: str | None = None) -> SetKey:
+    return SetKey(edit_file(facts, key), facts.server.name, key, value, needs_value)
 
 
-def _unset(facts: Facts, key: str) -> dict[str, Any]:
-    return {"op": "unset", "file": edit_file(facts, key), "server": facts.server.name, "key": key}
+def _unset(facts: Facts, key: str) -> UnsetKey:
+    return UnsetKey(edit_file(facts, key), facts.server.name, key)
 
 
 def _challenge_scopes(www_authenticate: str | None) -> list[str]:
@@ -112,11 +106,7 @@ def config_findings(facts: Facts) -> list[Finding]:
                 f"{server.name} comes from an untrusted project layer ({server.source.file}); "
                 "Codex will not start it",
                 fix=f"trust the project in {facts.loaded.user_file} if you trust its config",
-                edit={
-                    "op": "trust_project",
-                    "file": str(facts.loaded.user_file),
-                    "project": str(project),
-                },
+                edit=TrustProject(str(facts.loaded.user_file), str(project)),
             )
         )
     if not server.enabled:
@@ -353,7 +343,7 @@ def auth_findings(facts: Facts) -> list[Finding]:
 
 def _authorization_server_changed(facts: Facts) -> Finding | None:
     """The server's PRM no longer names the authorization server the credentials came from."""
-    from mcpdeck.oauth.discovery import differs_by_trailing_slash
+    from mcpdeck.oauth.resource_urls import differs_by_trailing_slash
 
     record, discovery = facts.record, facts.discovery
     prm = discovery.prm if discovery is not None else None
@@ -419,7 +409,7 @@ def _audience_finding(facts: Facts) -> Finding | None:
     )
     configured = server.oauth_resource
     login = f"mcpdeck login {name}"
-    edit: dict[str, Any] | None
+    edit: ConfigEdit | None
     if configured and not covers(configured, expected):
         fix = (
             f'remove oauth_resource = "{configured}" from [mcp_servers.{name}]: it names '
@@ -458,7 +448,7 @@ def _resource_finding(facts: Facts) -> Finding:
     configured = server.oauth_resource
     sent = configured or (facts.record.resource if facts.record else None)
     login = f"mcpdeck login {name}"
-    edit: dict[str, Any] | None
+    edit: ConfigEdit | None
     if configured and not covers(configured, expected):
         fix = (
             f'remove oauth_resource = "{configured}" (then mcpdeck asks for {expected}, the '
@@ -529,7 +519,7 @@ def inventory_findings(facts: Facts) -> list[Finding]:
 
 
 def _canonical(url: str) -> str:
-    from mcpdeck.oauth.discovery import canonical_resource
+    from mcpdeck.oauth.resource_urls import canonical_resource
 
     return canonical_resource(url)
 
@@ -573,12 +563,14 @@ def prelogin_findings(facts: Facts) -> list[Finding]:
     )
     out = []
     for check in checks(facts.server, advertised):
-        edit = None
-        if check.edit and check.edit[0] == "set":
-            extra = {"needs_value": check.edit[3]} if len(check.edit) > 3 else {}
-            edit = _set(facts, check.edit[1], check.edit[2], **extra)
-        elif check.edit and check.edit[0] == "unset":
-            edit = _unset(facts, check.edit[1])
+        change = check.edit
+        edit: ConfigEdit | None = None
+        if change is not None:
+            edit = (
+                _unset(facts, change.key)
+                if change.remove
+                else _set(facts, change.key, change.value, needs_value=change.needs_value)
+            )
         if check.id == "dcr_unsupported" and facts.record is not None:
             continue  # logged in already: the client identity exists
         out.append(Finding(check.id, check.severity, check.message, fix=check.fix, edit=edit))  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from tomlkit.items import Table
 
 from mcpdeck.config.edit import locked, write_atomic
 from mcpdeck.config.validate import is_valid_server_name
+from mcpdeck.diagnostics.edits import ConfigEdit, SetKey, TrustProject, UnsetKey
 from mcpdeck.errors import UsageError
 
 # Keys a finding may change (Codex's server keys; "oauth.*" are the per-server overrides).
@@ -137,31 +138,15 @@ def trust_project(file: Path, project: str, level: str = "trusted") -> None:
     write_trust_level(file, project, level)
 
 
-def describe_edit(edit: dict[str, Any]) -> str:
-    """The edit in words, for a confirmation prompt."""
-    op = edit.get("op")
-    if op == "set":
-        value = edit.get("value")
-        shown = tomlkit.item(value).as_string() if value is not None else "…"
-        return f"set {edit['key']} = {shown} in [mcp_servers.{edit['server']}] of {edit['file']}"
-    if op == "unset":
-        return f"remove {edit['key']} from [mcp_servers.{edit['server']}] of {edit['file']}"
-    if op == "trust_project":
-        return f"mark {edit['project']} trusted in {edit['file']}"
-    return f"unknown edit {op!r}"
-
-
-def apply_edit(edit: dict[str, Any]) -> None:
-    """Apply a :class:`~mcpdeck.diagnostics.report.Finding` edit (see its docstring)."""
-    op = edit.get("op")
-    file = Path(str(edit.get("file", "")))
-    if not str(edit.get("file", "")):
+def apply_edit(edit: ConfigEdit) -> None:
+    """Apply a :class:`~mcpdeck.diagnostics.report.Finding`'s edit."""
+    if not edit.file:
         raise UsageError("the edit names no file")
-    if op == "set":
-        set_server_key(file, str(edit["server"]), str(edit["key"]), edit.get("value"))
-    elif op == "unset":
-        unset_server_key(file, str(edit["server"]), str(edit["key"]))
-    elif op == "trust_project":
-        trust_project(file, str(edit["project"]))
-    else:
-        raise UsageError(f"unknown edit operation {op!r}")
+    file = Path(edit.file)
+    match edit:
+        case SetKey():
+            set_server_key(file, edit.server, edit.key, edit.value)
+        case UnsetKey():
+            unset_server_key(file, edit.server, edit.key)
+        case TrustProject():
+            trust_project(file, edit.project)

@@ -24,23 +24,33 @@ class Advertised:
 
 
 @dataclass(frozen=True)
+class KeyFix:
+    """The change of one key of the server's table that fixes a check; the doctor turns it into
+    a :class:`~mcpdeck.diagnostics.edits.SetKey` or ``UnsetKey`` in the file that set the key."""
+
+    key: str
+    value: Any = None
+    remove: bool = False  # remove the key instead of setting it
+    needs_value: str | None = None  # what the user must supply (value is None then), in words
+
+
+@dataclass(frozen=True)
 class Check:
     id: str
     severity: str  # error | warning | info
     message: str
     fix: str | None = None
-    # ("set", key, value[, what the user must supply]) or ("unset", key): the fixing edit
-    edit: tuple[Any, ...] | None = None
+    edit: KeyFix | None = None
 
 
 def _canonical(url: str) -> str:
-    from mcpdeck.oauth.discovery import canonical_resource
+    from mcpdeck.oauth.resource_urls import canonical_resource
 
     return canonical_resource(url)
 
 
 def _covers(resource: str, url: str) -> bool:
-    from mcpdeck.oauth.discovery import resource_matches
+    from mcpdeck.oauth.resource_urls import resource_matches
 
     return resource_matches(resource, url)
 
@@ -67,7 +77,7 @@ def checks(server: ServerConfig, adv: Advertised) -> list[Check]:
                 "rejects",
                 fix=f"remove oauth_resource from [mcp_servers.{name}] (mcpdeck then asks for "
                 f"{resource}), or set it to {resource}",
-                edit=("unset", "oauth_resource"),
+                edit=KeyFix("oauth_resource", remove=True),
             )
         )
     if adv.as_metadata is not None:
@@ -91,11 +101,9 @@ def checks(server: ServerConfig, adv: Advertised) -> list[Check]:
                     "metadata documents, and no client id is configured",
                     fix=f"register an OAuth client with the provider and set client_id in "
                     f"[mcp_servers.{name}.oauth]",
-                    edit=(
-                        "set",
+                    edit=KeyFix(
                         "oauth.client_id",
-                        None,
-                        f"the client id registered with {adv.issuer or 'the provider'}",
+                        needs_value=f"the client id registered with {adv.issuer or 'the provider'}",
                     ),
                 )
             )
@@ -124,7 +132,7 @@ def checks(server: ServerConfig, adv: Advertised) -> list[Check]:
                     f"scopes it supports ({', '.join(supported)}); the authorization server "
                     "may refuse the login",
                     fix=f"remove {', '.join(unknown)} from scopes in [mcp_servers.{name}]",
-                    edit=("set", "scopes", kept) if kept else ("unset", "scopes"),
+                    edit=KeyFix("scopes", kept) if kept else KeyFix("scopes", remove=True),
                 )
             )
     if adv.named_issuer:

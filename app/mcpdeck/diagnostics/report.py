@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from mcpdeck.diagnostics.edits import ConfigEdit
 from mcpdeck.redact import redact_obj
 from mcpdeck.session.models import HttpExchange, InitializeInfo, Inventory, Timings
 
@@ -25,25 +26,24 @@ AUTH_FINDINGS = frozenset(
 
 @dataclass
 class Finding:
-    """One thing wrong (or worth knowing), the fix in words, and the config edit when there is one.
-
-    ``edit`` is data for :func:`mcpdeck.diagnostics.fixes.apply_edit`:
-    ``{"op": "set", "file": str, "server": name, "key": "startup_timeout_sec", "value": 30}``,
-    ``{"op": "unset", "file": str, "server": name, "key": "cwd"}``, or
-    ``{"op": "trust_project", "file": user config, "project": abs path}``.
-    A "set" whose value the user must supply carries ``"value": None`` and ``"needs_value"``
-    (what to ask for, in words).
-    """
+    """One thing wrong (or worth knowing), the fix in words, and the config edit when there is one
+    (:mod:`mcpdeck.diagnostics.edits`, applied by :func:`mcpdeck.diagnostics.fixes.apply_edit`)."""
 
     id: str
     severity: Severity
     message: str
     fix: str | None = None
-    edit: dict[str, Any] | None = None
+    edit: ConfigEdit | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = redact_obj(asdict(self))
+        out: dict[str, Any] = redact_obj(_finding_dict(self))
         return out
+
+
+def _finding_dict(finding: Finding) -> dict[str, Any]:
+    out = asdict(finding)
+    out["edit"] = finding.edit.to_json() if finding.edit is not None else None
+    return out
 
 
 @dataclass
@@ -151,7 +151,9 @@ class ServerReport:
         return any(f.id in AUTH_FINDINGS for f in self.errors)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = redact_obj(asdict(self))
+        data = asdict(self)
+        data["findings"] = [_finding_dict(f) for f in self.findings]
+        out: dict[str, Any] = redact_obj(data)
         return out
 
 

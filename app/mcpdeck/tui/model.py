@@ -7,7 +7,10 @@ No Textual, no I/O here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mcpdeck.diagnostics.edits import ConfigEdit
 
 # The contract's four values, plus what the TUI shows before a result arrives.
 AUTH_STATUSES = ("authenticated", "oauth_available", "bearer_token", "none")
@@ -74,7 +77,7 @@ class FindingView:
     severity: str  # "error" | "warning" | "info"
     message: str
     fix: str = ""
-    edit: dict[str, Any] | None = None  # a config change the doctor proposes, applied as data
+    edit: ConfigEdit | None = None  # a config change the doctor proposes, applied as data
     code: str = ""
     edit_text: str = ""  # the edit in words
 

@@ -11,6 +11,7 @@ from mcpdeck.tui.model import FindingView, ItemView, ReportView, ToolView, Trace
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.diagnostics.edits import ConfigEdit
     from mcpdeck.diagnostics.report import ServerReport
     from mcpdeck.tui.services import Services
 
@@ -24,11 +25,9 @@ async def diagnose_view(services: Services, loaded: LoadedConfig, name: str) -> 
     return report_view(report)
 
 
-async def apply_edit(
-    services: Services, loaded: LoadedConfig, name: str, edit: dict[str, Any]
-) -> str:
+async def apply_edit(services: Services, loaded: LoadedConfig, name: str, edit: ConfigEdit) -> str:
+    from mcpdeck.diagnostics.edits import describe_edit
     from mcpdeck.diagnostics.fixes import apply_edit as apply
-    from mcpdeck.diagnostics.fixes import describe_edit
 
     await asyncio.to_thread(apply, edit)
     return describe_edit(edit)
@@ -187,12 +186,12 @@ def report_view(report: ServerReport) -> ReportView:
             )
             for x in session.exchanges
         ]
-    from mcpdeck.diagnostics.fixes import describe_edit
+    from mcpdeck.diagnostics.edits import SetKey, describe_edit
 
     for finding in report.findings:
         # An edit whose value the user must choose is shown, not applied.
         edit = finding.edit
-        applicable = edit is not None and not edit.get("needs_value")
+        applicable = edit is not None and not (isinstance(edit, SetKey) and edit.needs_value)
         view.findings.append(
             FindingView(
                 severity=finding.severity,

@@ -19,6 +19,7 @@ from mcpdeck.tui.model import LoginOutcome, Probe, RefreshOutcome, ReportView
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig, ServerConfig
+    from mcpdeck.diagnostics.edits import ConfigEdit
     from mcpdeck.oauth.trace import FlowEvent
     from mcpdeck.session.calls import ProgressSink
     from mcpdeck.session.results import CallResult, StepUp
@@ -266,7 +267,7 @@ class Services:
 
         return await diagnose_view(self, loaded, name)
 
-    async def apply_fix(self, loaded: LoadedConfig, name: str, edit: dict[str, Any]) -> str:
+    async def apply_fix(self, loaded: LoadedConfig, name: str, edit: ConfigEdit) -> str:
         """Apply a doctor finding's config edit; returns what changed, in words."""
         from mcpdeck.tui.report import apply_edit
 

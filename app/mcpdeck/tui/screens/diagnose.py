@@ -27,6 +27,7 @@ from mcpdeck.tui.widgets.timeline import trace_table
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
+    from mcpdeck.diagnostics.edits import ConfigEdit
     from mcpdeck.tui.app import McpdeckApp
 
 TABS = (
@@ -431,8 +432,8 @@ class DiagnosticScreen(Screen[None]):
         )
 
     @work(group="fix", exit_on_error=False)
-    async def apply_fix(self, edit: dict[str, object]) -> None:
-        said = await self.app.services.apply_fix(self.loaded, self.server_name, dict(edit))
+    async def apply_fix(self, edit: ConfigEdit) -> None:
+        said = await self.app.services.apply_fix(self.loaded, self.server_name, edit)
         self.app.notify(self.app.outside(f"Applied: {said}. Checking again…"), markup=False)
         self.loaded = await self.app.services.load_config()
 
