@@ -303,7 +303,7 @@ def _read(file: Path, *, missing_ok: bool) -> tuple[str, dict[str, Any]]:
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        from mcpdeck.config.loader import syntax_problem
+        from mcpdeck.config.toml_file import syntax_problem
 
         problem = syntax_problem(str(exc), file, text)
         raise ConfigError(

@@ -10,16 +10,15 @@ import os
 from pathlib import Path
 
 from mcpdeck.config.model import ServerConfig
+from mcpdeck.config.projects import repo_root
 from mcpdeck.errors import ConfigError
 
 
 def trust_root(directory: Path) -> Path:
     """The directory Codex keys trust by: the git checkout holding ``directory`` (the main
     checkout for a linked worktree), else ``directory`` itself; canonical, as Codex writes it."""
-    from mcpdeck.config.loader import _repo_root
-
     start = Path(os.path.realpath(directory))
-    root = _repo_root(start)
+    root = repo_root(start)
     return Path(os.path.realpath(root if root is not None else start))
 
 

@@ -227,7 +227,7 @@ async def _store_findings(store: Any, server: ServerConfig, loaded: LoadedConfig
 
 async def _probe(server: ServerConfig, trace: FlowTrace, timeout: float) -> DiscoverySummary:
     from mcpdeck.net import new_client
-    from mcpdeck.oauth.discovery import probe_server
+    from mcpdeck.oauth.probe import probe_server
 
     assert server.url is not None
     try:

@@ -54,6 +54,6 @@ def unset_key(facts: Facts, key: str) -> UnsetKey:
 
 
 def canonical(url: str) -> str:
-    from mcpdeck.oauth.discovery import canonical_resource
+    from mcpdeck.oauth.resource_urls import canonical_resource
 
     return canonical_resource(url)

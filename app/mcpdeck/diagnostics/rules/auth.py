@@ -45,7 +45,7 @@ def auth_findings(facts: Facts) -> list[Finding]:
 
 def _authorization_server_changed(facts: Facts) -> Finding | None:
     """The server's PRM no longer names the authorization server the credentials came from."""
-    from mcpdeck.oauth.discovery import differs_by_trailing_slash
+    from mcpdeck.oauth.resource_urls import differs_by_trailing_slash
 
     record, discovery = facts.record, facts.discovery
     prm = discovery.prm if discovery is not None else None

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 from mcpdeck.diagnostics.facts import Facts, set_key
 from mcpdeck.diagnostics.report import Finding
+from mcpdeck.oauth.challenge import Challenge, bearer_challenge
 from mcpdeck.session.models import SessionError
 
 
-def _challenge_scopes(www_authenticate: str | None) -> list[str]:
-    match = re.search(r'scope="([^"]*)"', www_authenticate or "") or re.search(
-        r"scope=([^\s,]+)", www_authenticate or ""
-    )
-    return match.group(1).split() if match else []
+def _challenge(err: SessionError) -> Challenge | None:
+    """The Bearer challenge of the refusal. The session keeps it in display form ("Bearer: k=v",
+    see :func:`mcpdeck.session.http.challenge_text`): the parser reads it once the colon after
+    the scheme is dropped."""
+    scheme, sep, rest = (err.www_authenticate or "").partition(" ")
+    return bearer_challenge(f"{scheme.rstrip(':')}{sep}{rest}")
 
 
 def _union(*groups: Iterable[str]) -> list[str]:
@@ -38,8 +39,9 @@ def _refresh_words(facts: Facts) -> str:
 
 def _server_words(err: SessionError) -> str:
     """The server's own explanation of a 401 (error_description of its challenge), if any."""
-    match = re.search(r'error_description="([^"]*)"', err.www_authenticate or "")
-    return f" (the server says: {match.group(1)})" if match and match.group(1) else ""
+    challenge = _challenge(err)
+    said = challenge.error_description if challenge is not None else None
+    return f" (the server says: {said})" if said else ""
 
 
 def session_findings(facts: Facts, err: SessionError, *, explained: bool) -> list[Finding]:
@@ -100,12 +102,11 @@ def session_findings(facts: Facts, err: SessionError, *, explained: bool) -> lis
                 fix=f"mcpdeck login {name}",
             )
         ]
-    if kind == "forbidden" and err.insufficient_scope:
+    challenge = _challenge(err) if kind == "forbidden" else None
+    if challenge is not None and challenge.error == "insufficient_scope":
         # The challenge's scope first; a server that names none still lists its scopes in
         # the protected resource metadata (the reference's scope order).
-        wanted = _challenge_scopes(err.www_authenticate) or (
-            facts.discovery.scopes_supported if facts.discovery else []
-        )
+        wanted = challenge.scopes or (facts.discovery.scopes_supported if facts.discovery else [])
         held = server.scopes or (
             (facts.record.granted_scopes or facts.record.requested_scopes) if facts.record else []
         )
