@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
-from mcpdeck.diagnostics.findings import Facts, collect
+from mcpdeck.diagnostics.facts import Facts
 from mcpdeck.diagnostics.report import (
     AuthSection,
     ConfigField,
@@ -28,6 +28,7 @@ from mcpdeck.diagnostics.report import (
     TokenFacts,
     overall_status,
 )
+from mcpdeck.diagnostics.rules import collect
 from mcpdeck.diagnostics.token_claims import unverified_claims
 from mcpdeck.errors import UsageError
 from mcpdeck.oauth.trace import FlowEvent, FlowTrace
