@@ -21,7 +21,7 @@ from mcpdeck.timefmt import describe_time_left
 if TYPE_CHECKING:
     import httpx2
 
-    from mcpdeck.oauth.discovery import MetadataCache
+    from mcpdeck.oauth.probe import MetadataCache
 
 AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
 DEFAULT_TIMEOUT_SEC = 5.0
@@ -167,7 +167,7 @@ async def _probe(
 ) -> ServerStatus:
     import asyncio
 
-    from mcpdeck.oauth.discovery import probe_server
+    from mcpdeck.oauth.probe import probe_server
 
     assert server.url is not None
     base = fallback or AuthInfo(detail="")
@@ -505,7 +505,7 @@ async def compute_statuses(
 
     if plan.to_probe or plan.to_try:
         from mcpdeck.net import ensure_open_files, new_client
-        from mcpdeck.oauth.discovery import MetadataCache
+        from mcpdeck.oauth.probe import MetadataCache
 
         ensure_open_files(3 * min(concurrency, len(plan.to_probe) + len(plan.to_try)) + 256)
         gate = asyncio.Semaphore(concurrency)

@@ -17,14 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mcpdeck.errors import McpdeckError
-from mcpdeck.oauth.discovery import (
-    _check_endpoints,
-    _valid_prm,
-    parse_www_authenticate,
-    resource_matches,
-)
+from mcpdeck.oauth.challenge import parse_www_authenticate
+from mcpdeck.oauth.discovery import _check_endpoints, _valid_prm
 from mcpdeck.oauth.errors import OAuthError
 from mcpdeck.oauth.fetch import Fetched, _BoundedBody, is_loopback_host, require_secure
+from mcpdeck.oauth.resource_urls import resource_matches
 from mcpdeck.redact import for_display, sanitize
 
 FAST = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])

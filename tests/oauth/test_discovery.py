@@ -5,14 +5,11 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from mcpdeck.oauth.discovery import (
-    as_metadata_urls,
-    discover,
-    parse_www_authenticate,
-    probe_server,
-    resource_matches,
-)
+from mcpdeck.oauth.challenge import parse_www_authenticate
+from mcpdeck.oauth.discovery import discover
 from mcpdeck.oauth.errors import DiscoveryError
+from mcpdeck.oauth.probe import probe_server
+from mcpdeck.oauth.resource_urls import as_metadata_urls, resource_matches
 from mcpdeck.oauth.trace import FlowTrace
 from tests.oauth.servers import world
 

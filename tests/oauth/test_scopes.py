@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from mcpdeck.errors import AuthRequired
-from mcpdeck.oauth.discovery import Discovery, parse_www_authenticate
+from mcpdeck.oauth.challenge import parse_www_authenticate
+from mcpdeck.oauth.discovery import Discovery
 from mcpdeck.oauth.errors import CallbackError
 from mcpdeck.oauth.flow import login
 from mcpdeck.oauth.scopes import choose_scopes

@@ -207,8 +207,8 @@ def login_after_add(args: argparse.Namespace, loaded: LoadedConfig, server: Serv
         return EXIT_OK
     if server.bearer_token_env_var or server.has_authorization_header():
         return EXIT_OK
-    from mcpdeck.oauth.discovery import probe_server
     from mcpdeck.oauth.flow import new_http_client
+    from mcpdeck.oauth.probe import probe_server
 
     async def probe() -> Any:
         async with new_http_client() as http:

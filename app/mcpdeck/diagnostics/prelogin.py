@@ -44,13 +44,13 @@ class Check:
 
 
 def _canonical(url: str) -> str:
-    from mcpdeck.oauth.discovery import canonical_resource
+    from mcpdeck.oauth.resource_urls import canonical_resource
 
     return canonical_resource(url)
 
 
 def _covers(resource: str, url: str) -> bool:
-    from mcpdeck.oauth.discovery import resource_matches
+    from mcpdeck.oauth.resource_urls import resource_matches
 
     return resource_matches(resource, url)
 

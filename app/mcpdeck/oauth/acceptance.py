@@ -9,7 +9,7 @@ import contextlib
 
 import httpx2
 
-from mcpdeck.oauth.discovery import bearer_challenge
+from mcpdeck.oauth.challenge import bearer_challenge
 from mcpdeck.oauth.fetch import MCP_PROTOCOL_VERSION, initialize_request
 
 REJECTED = "token rejected by the server"

@@ -1,277 +1,38 @@
-"""OAuth discovery for an MCP server (reference/mcp-auth-client.md, "Discovery").
-
-WWW-Authenticate parsing, the protected-resource metadata (RFC 9728) ladder and resource
-check, the authorization-server metadata (RFC 8414 / OIDC) ladder with exact issuer match, and
-the 2025-03-26 legacy fallbacks. Only stdlib and httpx2: ``mcpdeck list`` imports this module.
+"""OAuth discovery for an MCP server: the protected-resource metadata (RFC 9728) ladder and
+resource check, the authorization-server metadata (RFC 8414 / OIDC) ladder with exact issuer
+match, and the 2025-03-26 legacy fallbacks. Challenges are parsed in ``oauth.challenge``, URL
+rules live in ``oauth.resource_urls``, the status probe in ``oauth.probe``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 
+from mcpdeck.oauth.challenge import Challenge, bearer_challenge
 from mcpdeck.oauth.errors import DiscoveryError, OAuthError
 from mcpdeck.oauth.fetch import (
     MCP_PROTOCOL_VERSION,
     Fetched,
     FetchFailed,
     bounded_request,
-    initialize_request,
     require_secure,
 )
-from mcpdeck.oauth.trace import FlowTrace, Status, Step
-
-PROBE_TIMEOUT_SEC = 10.0
-
-# ---------------------------------------------------------------------------------------------
-# WWW-Authenticate
-
-
-@dataclass
-class Challenge:
-    """One challenge of a WWW-Authenticate header (RFC 9110 §11.6.1)."""
-
-    scheme: str
-    params: dict[str, str] = field(default_factory=dict)
-    token68: str | None = None
-
-    @property
-    def is_bearer(self) -> bool:
-        return self.scheme.lower() == "bearer"
-
-    @property
-    def resource_metadata(self) -> str | None:
-        return self.params.get("resource_metadata") or None
-
-    @property
-    def scope(self) -> str | None:
-        return self.params.get("scope") or None
-
-    @property
-    def scopes(self) -> list[str]:
-        return (self.scope or "").split()
-
-    @property
-    def error(self) -> str | None:
-        return self.params.get("error") or None
-
-    @property
-    def error_description(self) -> str | None:
-        return self.params.get("error_description") or None
-
-
-_TCHAR = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_TOKEN68 = _TCHAR | set("/=")
-
-
-def parse_www_authenticate(header: str) -> list[Challenge]:
-    """All challenges of a header value; tolerant of sloppy servers, never raises."""
-    s = header or ""
-    i, n = 0, len(s)
-    out: list[Challenge] = []
-
-    def skip_ws(j: int) -> int:
-        while j < n and s[j] in " \t":
-            j += 1
-        return j
-
-    def read_token(j: int) -> tuple[str, int]:
-        k = j
-        while k < n and s[k] in _TCHAR:
-            k += 1
-        return s[j:k], k
-
-    def read_value(j: int) -> tuple[str, int]:
-        if j < n and s[j] == '"':
-            j += 1
-            buf: list[str] = []
-            while j < n and s[j] != '"':
-                if s[j] == "\\" and j + 1 < n:
-                    j += 1
-                buf.append(s[j])
-                j += 1
-            return "".join(buf), min(j + 1, n)
-        k = j
-        while k < n and s[k] not in ", \t":
-            k += 1
-        return s[j:k], k
-
-    current: Challenge | None = None
-    while i < n:
-        i = skip_ws(i)
-        if i < n and s[i] == ",":
-            i += 1
-            continue
-        if i >= n:
-            break
-        token, j = read_token(i)
-        if not token:
-            i += 1  # garbage character: skip it
-            continue
-        k = skip_ws(j)
-        if current is not None and k < n and s[k] == "=" and not _is_token68_end(s, j):
-            value, i = read_value(skip_ws(k + 1))
-            current.params.setdefault(token.lower(), value)
-            continue
-        # A new challenge: scheme, then maybe a token68.
-        current = Challenge(scheme=token)
-        out.append(current)
-        i = skip_ws(j)
-        if i < n and s[i] != ",":
-            _, tok_end = read_token(i)
-            if _looks_like_param(s, i) and not _is_token68_end(s, tok_end):
-                continue  # "Bearer realm=x": parameters follow
-            t68_end = i
-            while t68_end < n and s[t68_end] in _TOKEN68:
-                t68_end += 1
-            after = skip_ws(t68_end)
-            if t68_end > i and (after >= n or s[after] == ","):
-                current.token68 = s[i:t68_end]
-                i = after
-    return out
-
-
-def _is_token68_end(s: str, j: int) -> bool:
-    """True when s[j:] is only '=' padding up to a comma or the end ("abc==")."""
-    k = j
-    while k < len(s) and s[k] == "=":
-        k += 1
-    if k - j < 2:
-        return False
-    while k < len(s) and s[k] in " \t":
-        k += 1
-    return k >= len(s) or s[k] == ","
-
-
-def _looks_like_param(s: str, j: int) -> bool:
-    k = j
-    while k < len(s) and s[k] in _TCHAR:
-        k += 1
-    while k < len(s) and s[k] in " \t":
-        k += 1
-    return k < len(s) and s[k] == "="
-
-
-def bearer_challenge(header: str | None) -> Challenge | None:
-    """The Bearer challenge of a header, if any."""
-    for challenge in parse_www_authenticate(header or ""):
-        if challenge.is_bearer:
-            return challenge
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# URLs
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), "", "", ""))
-
-
-def canonical_resource(url: str) -> str:
-    """RFC 8707 canonical URI: lowercase scheme and host, no fragment, no trailing slash."""
-    parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
-
-
-def prm_well_known_urls(server_url: str) -> list[str]:
-    """Path-aware well-known URL first, then the root (RFC 9728 §3.1)."""
-    parts = urlsplit(server_url)
-    base = origin_of(server_url)
-    path = parts.path.rstrip("/")
-    urls = []
-    if path:
-        urls.append(f"{base}/.well-known/oauth-protected-resource{path}")
-    urls.append(f"{base}/.well-known/oauth-protected-resource")
-    return urls
-
-
-def as_metadata_urls(issuer: str) -> list[str]:
-    """RFC 8414 path insertion, then the OIDC variants (reference rule 4)."""
-    parts = urlsplit(issuer)
-    base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-    path = parts.path.rstrip("/")
-    if path:
-        return [
-            f"{base}/.well-known/oauth-authorization-server{path}",
-            f"{base}/.well-known/openid-configuration{path}",
-            f"{base}{path}/.well-known/openid-configuration",
-        ]
-    return [
-        f"{base}/.well-known/oauth-authorization-server",
-        f"{base}/.well-known/openid-configuration",
-    ]
-
-
-def host_alias_url(prm_resource: str, server_url: str) -> str | None:
-    """The server URL under the host name its PRM uses, when only the host differs and both
-    are loopback names (127.0.0.1 vs localhost): the URL the user should configure."""
-    from mcpdeck.net import is_loopback_host
-
-    a, b = urlsplit(prm_resource), urlsplit(server_url)
-    if a.hostname == b.hostname or not (
-        is_loopback_host(a.hostname) and is_loopback_host(b.hostname)
-    ):
-        return None
-    if a.scheme.lower() != b.scheme.lower() or _port(a) != _port(b):
-        return None
-    swapped = server_url.replace(b.netloc, a.netloc, 1)
-    return swapped if resource_matches(prm_resource, swapped) else None
-
-
-def differs_by_trailing_slash(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are the same but for exactly one trailing '/'."""
-    return a + "/" == b or b + "/" == a
-
-
-def resource_matches(prm_resource: str, server_url: str, *, origin_allowed: bool = True) -> bool:
-    """The PRM ``resource`` names this server (RFC 9728 §3.3).
-
-    Identical to the server URL (scheme and host case, default port and a trailing slash aside);
-    or, when ``origin_allowed``, the server's origin: that is the identifier a PRM at the root
-    well-known URL was derived from, and what the conformance suite's servers and many real
-    ones publish. A path in between (``https://host/tenant`` for ``https://host/tenant/mcp``)
-    or anywhere else is refused: a resource on the same host could otherwise widen the token's
-    audience beyond this server.
-    """
-    try:
-        a, b = urlsplit(prm_resource), urlsplit(server_url)
-        same_origin = (
-            a.scheme.lower() == b.scheme.lower()
-            and (a.hostname or "").lower() == (b.hostname or "").lower()
-            and _port(a) == _port(b)
-        )
-    except ValueError:  # a host such as "a]b": no resource of ours
-        return False
-    if not same_origin or a.fragment:
-        return False
-    want = a.path.rstrip("/")
-    have = b.path.rstrip("/")
-    if have == want and a.query == b.query:
-        return True
-    return origin_allowed and want == "" and not a.query
-
-
-def _port(parts: Any) -> int | None:
-    try:
-        port: int | None = parts.port
-    except ValueError:
-        return None
-    if port is None:
-        return {"https": 443, "http": 80}.get(parts.scheme.lower())
-    return port
-
-
-# ---------------------------------------------------------------------------------------------
-# Results
+from mcpdeck.oauth.resource_urls import (
+    as_metadata_urls,
+    canonical_resource,
+    differs_by_trailing_slash,
+    host_alias_url,
+    origin_of,
+    prm_well_known_urls,
+    resource_matches,
+)
+from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.oauth.tracer import Tracer
+from mcpdeck.oauth.unauthenticated import PROBE_TIMEOUT_SEC, unauthenticated_request
 
 
 @dataclass
@@ -308,74 +69,8 @@ class Discovery:
         return value if isinstance(value, str) and value else None
 
 
-@dataclass
-class ProbeResult:
-    oauth: bool
-    detail: str
-    challenge: Challenge | None = None
-    prm: dict[str, Any] | None = None
-    resource: str | None = None
-    issuer: str | None = None
-    as_metadata: dict[str, Any] | None = None
-    error: str | None = None
-    status: int | None = None
-    named_issuer: str | None = None  # the PRM's spelling of the issuer, when it differs
-    suggested_url: str | None = None  # the url to configure instead (a host alias)
-
-
-# ---------------------------------------------------------------------------------------------
-# Requests
-
-
-class MetadataCache:
-    """Metadata GETs shared by every discovery of one run: one request per URL.
-
-    Servers behind one authorization server share its metadata, and servers on one origin
-    share the root PRM; each is fetched once per run. Entries are tasks, so probes running at
-    the same time wait for the same request, and a request can start before anyone needs it
-    (``prefetch``: the predicted URLs of a probe).
-    """
-
-    def __init__(self, http: httpx2.AsyncClient) -> None:
-        self._http = http
-        self._tasks: dict[str, asyncio.Task[tuple[Fetched | None, str | None]]] = {}
-
-    def get(self, url: str) -> asyncio.Task[tuple[Fetched | None, str | None]]:
-        task = self._tasks.get(url)
-        if task is None:
-            task = asyncio.ensure_future(_get_metadata(self._http, url, _Tracer(None), "metadata"))
-            self._tasks[url] = task
-        return task
-
-    def prefetch(self, url: str) -> None:
-        self.get(url)
-
-    async def aclose(self) -> None:
-        """Cancel the requests nobody asked for in the end (and collect every outcome)."""
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-class _Tracer:
-    """Where a discovery reports its steps, and the run's metadata cache (``probe_server``)."""
-
-    def __init__(self, trace: FlowTrace | None, cache: MetadataCache | None = None) -> None:
-        self.trace = trace
-        self.cache = cache
-
-    def emit(
-        self, step: Step, status: Status, summary: str, *, ms: float | None = None, **data: Any
-    ) -> None:
-        if self.trace is not None:
-            self.trace.emit(
-                step, status, summary, elapsed_ms=None if ms is None else round(ms, 1), **data
-            )
-
-
-async def _get_metadata(
-    http: httpx2.AsyncClient, url: str, tracer: _Tracer, what: str
+async def get_metadata(
+    http: httpx2.AsyncClient, url: str, tracer: Tracer, what: str
 ) -> tuple[Fetched | None, str | None]:
     """GET one metadata URL. Returns (response, None) or (None, why it failed)."""
     if tracer.cache is not None:
@@ -407,14 +102,14 @@ async def _get_metadata(
 
 
 async def _find_prm(
-    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
+    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: Tracer
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The PRM document and its URL, (None, None) when the server publishes none."""
     named = challenge.resource_metadata if challenge else None
     if named:
         if not named.lower().startswith(("https://", "http://")):
             raise DiscoveryError(f"{server_url}: resource_metadata is not an http(s) URL: {named}")
-        fetched, why = await _get_metadata(http, named, tracer, "protected resource metadata")
+        fetched, why = await get_metadata(http, named, tracer, "protected resource metadata")
         if fetched is None:
             # The header named this URL: the well-known ladder must not be tried instead.
             raise DiscoveryError(
@@ -423,7 +118,7 @@ async def _find_prm(
             )
         return _valid_prm(fetched, server_url, from_url="header"), named
     for url in prm_well_known_urls(server_url):
-        fetched, _ = await _get_metadata(http, url, tracer, "protected resource metadata")
+        fetched, _ = await get_metadata(http, url, tracer, "protected resource metadata")
         if fetched is not None:
             root = url == prm_well_known_urls(server_url)[-1]
             return _valid_prm(fetched, server_url, from_url="root" if root else "path"), url
@@ -463,13 +158,13 @@ def _valid_prm(fetched: Fetched, server_url: str, *, from_url: str) -> dict[str,
 
 
 async def _find_as_metadata(
-    http: httpx2.AsyncClient, issuer: str, tracer: _Tracer
+    http: httpx2.AsyncClient, issuer: str, tracer: Tracer
 ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
     """AS metadata whose issuer is exactly ``issuer``; (None, None, reasons) when none."""
     require_secure(issuer, "authorization server")
     reasons: list[str] = []
     for url in as_metadata_urls(issuer):
-        fetched, why = await _get_metadata(http, url, tracer, "authorization server metadata")
+        fetched, why = await get_metadata(http, url, tracer, "authorization server metadata")
         if fetched is None:
             reasons.append(why or url)
             continue
@@ -509,21 +204,13 @@ async def token_endpoint_of(
     http: httpx2.AsyncClient, issuer: str, trace: FlowTrace | None = None
 ) -> str:
     """The token endpoint of ``issuer`` (exact issuer match), for a login Codex made."""
-    meta, _, reasons = await _find_as_metadata(http, issuer, _Tracer(trace))
+    meta, _, reasons = await _find_as_metadata(http, issuer, Tracer(trace))
     if meta is None:
         raise DiscoveryError(
             f"no authorization server metadata for {issuer}: " + "; ".join(reasons[:3])
         )
     _check_endpoints(meta)
     return str(meta["token_endpoint"])
-
-
-def _secure(url: str) -> bool:
-    try:
-        require_secure(url, "authorization server")
-    except OAuthError:
-        return False
-    return True
 
 
 def _check_endpoints(meta: dict[str, Any]) -> None:
@@ -537,65 +224,6 @@ def _check_endpoints(meta: dict[str, Any]) -> None:
             require_secure(value, name.replace("_", " "))
 
 
-async def _unauthenticated_request(
-    http: httpx2.AsyncClient, server_url: str, tracer: _Tracer, timeout: float
-) -> tuple[int, httpx2.Headers] | None:
-    """POST an initialize as an unauthenticated client; GET when POST is not allowed."""
-    body, headers = initialize_request("probe")
-    get_headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION}
-    for method in ("POST", "GET"):
-        started = time.monotonic()
-        try:
-            async with http.stream(
-                method,
-                server_url,
-                headers=headers if method == "POST" else get_headers,
-                json=body if method == "POST" else None,
-                follow_redirects=False,
-                timeout=httpx2.Timeout(timeout),
-            ) as response:
-                status, resp_headers = response.status_code, response.headers
-                # The body is not needed (and an SSE body may never end): close at once.
-        except httpx2.HTTPError as exc:
-            tracer.emit(
-                "probe", "fail", f"{method} {server_url}: {type(exc).__name__}", url=server_url
-            )
-            raise DiscoveryError(f"{server_url}: {_describe_error(exc)}") from None
-        ms = (time.monotonic() - started) * 1000
-        tracer.emit(
-            "probe",
-            "info",
-            f"{method} {server_url} without credentials → {status} in {ms:.0f} ms",
-            url=server_url,
-            http_status=status,
-            ms=ms,
-        )
-        session = resp_headers.get("mcp-session-id")
-        if session and 200 <= status < 300:
-            await _end_session(http, server_url, session)
-        if status in (405, 406) and method == "POST":
-            continue
-        return status, resp_headers
-    return None
-
-
-async def _end_session(http: httpx2.AsyncClient, server_url: str, session: str) -> None:
-    with contextlib.suppress(httpx2.HTTPError):
-        await http.delete(
-            server_url,
-            headers={"Mcp-Session-Id": session, "MCP-Protocol-Version": MCP_PROTOCOL_VERSION},
-            timeout=2.0,
-        )
-
-
-def _describe_error(exc: httpx2.HTTPError) -> str:
-    if isinstance(exc, httpx2.ConnectError):
-        return "connection failed"
-    if isinstance(exc, httpx2.TimeoutException):
-        return "timed out"
-    return type(exc).__name__
-
-
 async def discover(
     http: httpx2.AsyncClient,
     server_url: str,
@@ -605,17 +233,17 @@ async def discover(
     trace: FlowTrace | None = None,
 ) -> Discovery:
     """Run the whole discovery chain; raises DiscoveryError (one line) when it cannot."""
-    tracer = _Tracer(trace)
+    tracer = Tracer(trace)
     challenge = bearer_challenge(www_authenticate) if www_authenticate else None
     if challenge is None and probe:
-        answered = await _unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
+        answered = await unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
         if answered is not None:
             challenge = bearer_challenge(answered[1].get("www-authenticate"))
-    return await _discover_from(http, server_url, challenge, tracer)
+    return await discover_from(http, server_url, challenge, tracer)
 
 
-async def _discover_from(
-    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: _Tracer
+async def discover_from(
+    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: Tracer
 ) -> Discovery:
     prm, prm_url = await _find_prm(http, server_url, challenge, tracer)
     if prm is not None:
@@ -648,7 +276,7 @@ async def _discover_from(
     issuer = origin_of(server_url)
     tracer.emit("discovery", "info", "no protected resource metadata; trying 2025-03-26 discovery")
     require_secure(issuer, "authorization server")
-    fetched, _ = await _get_metadata(
+    fetched, _ = await get_metadata(
         http, f"{issuer}/.well-known/oauth-authorization-server", tracer, "legacy metadata"
     )
     if fetched is not None:
@@ -701,71 +329,4 @@ async def _discover_from(
         as_metadata=defaults,
         as_metadata_url=None,
         mode="legacy-defaults",
-    )
-
-
-async def probe_server(
-    http: httpx2.AsyncClient,
-    server_url: str,
-    *,
-    trace: FlowTrace | None = None,
-    cache: MetadataCache | None = None,
-) -> ProbeResult:
-    """Does this server advertise OAuth? Never raises for network or metadata problems.
-
-    With a ``cache`` (status of many servers), the protected-resource metadata and the
-    authorization-server metadata are requested at the URLs most servers use, at the same
-    time as the probe itself: three requests in parallel instead of in series (a 200 ms
-    server answers in about 200 ms, not 600). A prediction that turns out wrong only costs
-    a request; the discovery then asks for the URLs the server names, as without a cache.
-    """
-    tracer = _Tracer(trace, cache)
-    if cache is not None:
-        cache.prefetch(prm_well_known_urls(server_url)[0])
-        origin = origin_of(server_url)
-        if _secure(origin):
-            cache.prefetch(as_metadata_urls(origin)[0])
-    try:
-        answered = await _unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
-    except OAuthError as exc:
-        return ProbeResult(
-            oauth=False, detail=f"discovery failed: {exc.message}", error=exc.message
-        )
-    status = answered[0] if answered else None
-    challenge = bearer_challenge(answered[1].get("www-authenticate")) if answered else None
-    if status is not None and 200 <= status < 300:
-        return ProbeResult(
-            oauth=False,
-            detail=f"no OAuth metadata (server answered {status} without authentication)",
-            status=status,
-        )
-    try:
-        found = await _discover_from(http, server_url, challenge, tracer)
-    except OAuthError as exc:
-        return ProbeResult(
-            oauth=False,
-            detail=f"discovery failed: {exc.one_line()}",
-            challenge=challenge,
-            error=exc.one_line(),
-            status=status,
-            suggested_url=getattr(exc, "suggested_url", None),
-        )
-    if found.mode == "legacy-defaults":
-        return ProbeResult(
-            oauth=False,
-            detail=f"server requires authentication ({status}) but publishes no OAuth metadata",
-            challenge=challenge,
-            issuer=found.issuer,
-            status=status,
-        )
-    return ProbeResult(
-        oauth=True,
-        detail=f"OAuth discovered at {found.issuer}",
-        challenge=challenge,
-        prm=found.prm,
-        resource=found.resource,
-        issuer=found.issuer,
-        as_metadata=found.as_metadata,
-        status=status,
-        named_issuer=found.named_issuer,
     )

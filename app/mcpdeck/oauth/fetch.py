@@ -123,7 +123,7 @@ async def bounded_request(
     except TimeoutError:
         raise FetchFailed(f"{url}: no answer within {timeout:g} s") from None
     except httpx2.HTTPError as exc:
-        raise FetchFailed(f"{url}: {_describe(exc)}") from None
+        raise FetchFailed(f"{url}: {describe_http_error(exc)}") from None
 
 
 class _BoundedBody:
@@ -199,7 +199,8 @@ class _BoundedBody:
         return b"".join(self.parts), False
 
 
-def _describe(exc: httpx2.HTTPError) -> str:
+def describe_http_error(exc: httpx2.HTTPError) -> str:
+    """A transport failure in a few words, for one-line errors."""
     if isinstance(exc, httpx2.ConnectError):
         return "connection failed"
     if isinstance(exc, httpx2.TimeoutException):

@@ -18,11 +18,13 @@ from mcpdeck.net import new_client
 from mcpdeck.oauth.applies import login_refusal
 from mcpdeck.oauth.browser import open_in_browser
 from mcpdeck.oauth.callback import DEFAULT_TIMEOUT_SEC, CallbackListener, listen_spec
+from mcpdeck.oauth.challenge import bearer_challenge
 from mcpdeck.oauth.client_identity import ClientIdentity, resolve_client
-from mcpdeck.oauth.discovery import Discovery, bearer_challenge, canonical_resource, discover
+from mcpdeck.oauth.discovery import Discovery, discover
 from mcpdeck.oauth.errors import CallbackError, OAuthError, TokenEndpointError
 from mcpdeck.oauth.fetch import require_secure
 from mcpdeck.oauth.pkce import new_pkce, new_state
+from mcpdeck.oauth.resource_urls import canonical_resource
 from mcpdeck.oauth.scopes import ScopeChoice, choose_scopes
 from mcpdeck.oauth.tokens import token_request
 from mcpdeck.oauth.trace import FlowTrace

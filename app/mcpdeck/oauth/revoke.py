@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import httpx2
 
 from mcpdeck.credentials.record import CredentialRecord
-from mcpdeck.oauth.discovery import as_metadata_urls
 from mcpdeck.oauth.errors import OAuthError
 from mcpdeck.oauth.fetch import Fetched, FetchFailed, bounded_request, require_secure
+from mcpdeck.oauth.resource_urls import as_metadata_urls
 from mcpdeck.oauth.tokens import ClientAuth, apply_client_auth
 from mcpdeck.redact import redact
 

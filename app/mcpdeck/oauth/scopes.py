@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mcpdeck.oauth.discovery import Challenge, Discovery
+from mcpdeck.oauth.challenge import Challenge
+from mcpdeck.oauth.discovery import Discovery
 
 ScopeSource = Literal["user", "config", "challenge", "prm", "none"]
 

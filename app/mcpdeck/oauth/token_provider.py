@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import ClientRegistration, CredentialKey, CredentialRecord
 from mcpdeck.errors import AuthRequired, McpdeckError
-from mcpdeck.oauth.discovery import bearer_challenge
+from mcpdeck.oauth.challenge import bearer_challenge
 from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
 from mcpdeck.oauth.flow import login, new_http_client
 from mcpdeck.oauth.refresh import RefreshRejected, refresh_credentials

@@ -137,7 +137,7 @@ def step_up_from(challenge_text: str | None, record: CredentialRecord | None) ->
     ``session.http.challenge_text``), which the WWW-Authenticate parser reads once the colon
     after the scheme is dropped.
     """
-    from mcpdeck.oauth.discovery import bearer_challenge
+    from mcpdeck.oauth.challenge import bearer_challenge
 
     if not challenge_text:
         return None
