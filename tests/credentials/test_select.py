@@ -229,10 +229,10 @@ def test_a_long_lived_facade_sees_a_login_made_elsewhere(
     secret_service: SecretService, codex_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The TUI keeps one facade: a keyring listing must not hide a later login by Codex."""
-    from mcpdeck.credentials import select
+    from mcpdeck.credentials import stores
 
     clock = [1000.0]
-    monkeypatch.setattr(select.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(stores.time, "monotonic", lambda: clock[0])
     tui = open_store("auto", codex_home)
     key = tui.key("docs", DOCS_URL)
     assert tui.locate(key) is None  # lists the keyring once
