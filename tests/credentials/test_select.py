@@ -162,14 +162,14 @@ def test_many_lookups_probe_the_keyring_once(
     from mcpdeck.credentials import keyring_store
 
     probes = 0
-    original = keyring_store._default_client
+    original = keyring_store.default_client
 
     def counting() -> object:
         nonlocal probes
         probes += 1
         return original()
 
-    monkeypatch.setattr(keyring_store, "_default_client", counting)
+    monkeypatch.setattr(keyring_store, "default_client", counting)
     credentials = open_store("auto", codex_home)
     for i in range(100):
         assert credentials.locate(credentials.key(f"s{i}", f"https://s{i}.example/mcp")) is None
