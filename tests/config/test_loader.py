@@ -475,3 +475,15 @@ def test_managed_requirements_and_system_layer_from_the_system_dir(tmp_path: Pat
         assert server.inactive_reason == f"disabled by {reason}"
     assert loaded.servers["sys"].source is not None
     assert loaded.servers["sys"].source.layer == "system"
+
+
+def test_an_array_element_on_its_own_line_is_not_a_table_header(tmp_path: Path) -> None:
+    """`["b"],` inside a multi-line array is a value: keys after the array keep their table."""
+    layout = make_layout(tmp_path)
+    write(
+        layout.user_file,
+        '[mcp_servers.a]\ncommand = "x"\nargs = [\n  ["b"],\n]\nenabled = 3\n',
+    )
+    server = load(layout).servers["a"]
+    lines = {problem.key: problem.line for problem in server.problems}
+    assert lines == {"args": 3, "enabled": 6}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,29 @@ async def test_failed_login_keeps_old_credentials(tmp_path: Path, store: MemoryS
             await _login(w, tmp_path, store)
         kept = store.load(key_for(loaded, server))
         assert kept is not None and kept.access_token == old.access_token
+
+
+async def test_cancelling_the_login_while_a_helper_stops_cancels_it(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    """The callback has arrived and the flow waits for the browser helper to stop: cancelling
+    the login then must end it there, before any token request or store write."""
+    stopping = asyncio.Event()
+    never = asyncio.Event()
+
+    async def slow_to_stop_browser(url: str) -> None:
+        try:
+            await follow_redirects(url)
+            await never.wait()  # a browser still open after the redirect
+        except asyncio.CancelledError:
+            stopping.set()
+            await never.wait()  # slow to clean up: only the login's own cancel ends it
+            raise
+
+    with world() as w:
+        task = asyncio.create_task(_login(w, tmp_path, store, browser=slow_to_stop_browser))
+        await asyncio.wait_for(stopping.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+        assert w.recorded.token == [] and store.records == {}

@@ -10,16 +10,15 @@ import os
 from pathlib import Path
 
 from mcpdeck.config.model import ServerConfig
+from mcpdeck.config.projects import repo_root
 from mcpdeck.errors import ConfigError
 
 
 def trust_root(directory: Path) -> Path:
     """The directory Codex keys trust by: the git checkout holding ``directory`` (the main
     checkout for a linked worktree), else ``directory`` itself; canonical, as Codex writes it."""
-    from mcpdeck.config.loader import _repo_root
-
     start = Path(os.path.realpath(directory))
-    root = _repo_root(start)
+    root = repo_root(start)
     return Path(os.path.realpath(root if root is not None else start))
 
 
@@ -33,7 +32,7 @@ def set_trust(user_file: Path, directory: Path, trusted: bool) -> Path:
 def write_trust_level(user_file: Path, project: str, level: str) -> None:
     """``[projects."<project>"] trust_level = LEVEL``, the rest of the file kept as it is."""
 
-    from mcpdeck.config.edit import locked
+    from mcpdeck.config.safe_write import locked
 
     # Under the config edit lock: a concurrent `mcpdeck add` must not lose this entry.
     with locked(user_file):
@@ -43,7 +42,7 @@ def write_trust_level(user_file: Path, project: str, level: str) -> None:
 def _write_trust_level(user_file: Path, project: str, level: str) -> None:
     import tomlkit
 
-    from mcpdeck.config.edit import write_atomic
+    from mcpdeck.config.safe_write import write_atomic
 
     try:
         text = user_file.read_text(encoding="utf-8") if user_file.exists() else ""

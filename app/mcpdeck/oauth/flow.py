@@ -4,7 +4,6 @@ loopback callback → token exchange → store. Nothing is stored unless every s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
@@ -194,6 +193,19 @@ async def _login(
     raise last_error
 
 
+async def _stop_helper(task: asyncio.Task[Any]) -> None:
+    """Cancel a helper task (browser, paste prompt) and wait until it has stopped.
+
+    ``asyncio.wait`` never raises the helper's own outcome (its CancelledError or failure is
+    not the login's), but it does raise when the login itself is cancelled meanwhile: that
+    cancellation must end the login, not be swallowed on the way to the token exchange.
+    """
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: a helper that failed while stopping is not reported twice
+
+
 def _is_invalid_scope(exc: OAuthError) -> bool:
     if isinstance(exc, TokenEndpointError):
         return exc.error == "invalid_scope"
@@ -285,9 +297,7 @@ async def _authorize_once(
         finally:
             for task in (browser_task, paste_task):
                 if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(BaseException):
-                        await task
+                    await _stop_helper(task)
     form = {
         "grant_type": "authorization_code",
         "code": result.code,

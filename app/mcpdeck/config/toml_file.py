@@ -1,0 +1,177 @@
+"""Read one configuration file into its layer, refusing what would make the parser slow.
+
+A file that cannot be read or parsed becomes a ConfigProblem (an error when Codex loads the
+file, a warning when it ignores it), never an exception; the servers of a file with a syntax
+error are recovered piece by piece as rows Codex does not load. Parsing uses ``tomllib``
+(fast); line numbers come from a light text scan (``mcpdeck.config.lines``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from mcpdeck.config.layer import Layer
+from mcpdeck.config.lines import KeyPath, scan_key_lines
+from mcpdeck.config.merge import deep_merge, ignored_rows
+from mcpdeck.config.model import ConfigProblem, LayerInfo, LoadedConfig
+
+_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+# A chain of dotted key parts (bare or quoted): tomllib's cost grows with the square of it.
+_DOTTED_CHAIN_RE = re.compile(
+    r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')(?:[ \t]*\.[ \t]*(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*'))+"""
+)
+
+# Bounds on what a config file may make mcpdeck do (an untrusted repository writes these files).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_KEY_PARTS = 64
+MAX_DEPTH = 64
+
+
+def read_layer(
+    layer: Layer, loaded: LoadedConfig, *, loaded_by_codex: bool, record: bool = True
+) -> None:
+    """Parse ``layer.file``; a broken file is a problem, and its servers are recovered as rows
+    Codex does not load. ``loaded_by_codex`` says whether Codex would refuse over it;
+    ``record`` whether the file gets a row in ``loaded.layers``."""
+    try:
+        data = layer.file.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        # Absent system files are the rule, not worth a row.
+        if record and layer.layer not in ("system", "managed"):
+            loaded.layers.append(LayerInfo(layer.layer, layer.file, False, layer.trusted, False))
+        return
+    except OSError as exc:
+        loaded.problems.append(
+            ConfigProblem(
+                f"cannot read the file: {exc.strerror or exc}",
+                layer.file,
+                refuses=loaded_by_codex,
+                severity="error" if loaded_by_codex else "warning",
+            )
+        )
+        loaded.layers.append(LayerInfo(layer.layer, layer.file, True, layer.trusted, False))
+        return
+    text = ""
+    problem: ConfigProblem | None = None
+    if len(data) > MAX_CONFIG_BYTES:
+        problem = ConfigProblem(
+            f"the file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; mcpdeck does not "
+            "read config files that big",
+            layer.file,
+        )
+    else:
+        try:
+            text = data.decode("utf-8")
+            problem = check_limits(text, layer.file)
+            if problem is None:
+                layer.document = tomllib.loads(text)
+                problem = _check_depth(layer.document, layer.file)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problem = ConfigProblem("the file is not valid UTF-8", layer.file, line=line)
+        except tomllib.TOMLDecodeError as exc:
+            problem = syntax_problem(str(exc), layer.file, text)
+        except RecursionError:
+            problem = ConfigProblem(f"values nested more than {MAX_DEPTH} levels deep", layer.file)
+    if problem is not None:
+        layer.document = None
+        if loaded_by_codex:
+            problem = dataclasses.replace(
+                problem, refuses=problem.message.startswith(("TOML", "the file is not valid"))
+            )
+        else:
+            problem = dataclasses.replace(
+                problem, severity="warning", message=f"{problem.message} (Codex ignores this file)"
+            )
+        loaded.problems.append(problem)
+        if record:
+            loaded.layers.append(LayerInfo(layer.layer, layer.file, True, layer.trusted, False))
+        if text and problem.message.startswith("TOML"):
+            _recover(layer, text, loaded, problem)
+        return
+    layer.text = text
+    layer.lines = scan_key_lines(text)
+    if record:
+        loaded.layers.append(LayerInfo(layer.layer, layer.file, True, layer.trusted, True))
+
+
+def check_limits(text: str, file: Path) -> ConfigProblem | None:
+    """Refuse, in linear time, what would make the TOML parser slow: very long dotted keys."""
+    for match in _DOTTED_CHAIN_RE.finditer(text):
+        if match.group(0).count(".") >= MAX_KEY_PARTS:
+            line = text.count("\n", 0, match.start()) + 1
+            return ConfigProblem(
+                f"a dotted key or table header has more than {MAX_KEY_PARTS} parts; mcpdeck "
+                "does not read this file",
+                file,
+                line=line,
+            )
+    return None
+
+
+def _check_depth(document: dict[str, Any], file: Path) -> ConfigProblem | None:
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return ConfigProblem(
+                f"values nested more than {MAX_DEPTH} levels deep; mcpdeck does not read this file",
+                file,
+            )
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return None
+
+
+def syntax_problem(message: str, file: Path, text: str) -> ConfigProblem:
+    """A ``tomllib`` error message as a problem placed at its line and column."""
+    line: int | None = None
+    column: int | None = None
+    position = _POSITION_RE.search(message)
+    if position:
+        line, column = int(position.group(1)), int(position.group(2))
+        message = message[: position.start()]
+    elif _END_RE.search(message):
+        message = _END_RE.sub("", message) + " at the end of the file"
+        line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    return ConfigProblem(f"TOML syntax error: {message}", file, line=line, column=column)
+
+
+def _recover(layer: Layer, text: str, loaded: LoadedConfig, problem: ConfigProblem) -> None:
+    """Servers readable from a file that does not parse as a whole, as rows Codex does not load.
+
+    The file is cut at every table header; each piece that parses on its own contributes.
+    """
+    pieces: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line.lstrip().startswith("["):
+            pieces.append([])
+        pieces[-1].append(line)
+    recovered: dict[str, Any] = {}
+    offset = 0
+    lines: dict[KeyPath, int] = {}
+    for piece in pieces:
+        chunk = "\n".join(piece)
+        try:
+            document = tomllib.loads(chunk)
+        except (tomllib.TOMLDecodeError, RecursionError):
+            offset += len(piece)
+            continue
+        for path, number in scan_key_lines(chunk).items():
+            lines.setdefault(path, number + offset)
+        offset += len(piece)
+        servers = document.get("mcp_servers")
+        if isinstance(servers, dict):
+            deep_merge(recovered, {"mcp_servers": servers})
+    if not recovered:
+        return
+    layer.lines = lines
+    reason = f"not loaded by Codex: syntax error at {problem.where()}"
+    loaded.ignored.extend(ignored_rows(layer, recovered, reason))
