@@ -1,8 +1,9 @@
 """Authentication status of many servers at once (bounded concurrency, per-server timeouts).
 
-The four values are the CLI/JSON contract (DESIGN.md): ``authenticated``, ``oauth_available``,
-``bearer_token``, ``none``. Order of evidence: configuration first (no I/O), stored credentials
-next (a blocking store, read in a thread), the network last (probes run concurrently).
+The four values are the CLI/JSON contract (docs/architecture.md, "Contracts"):
+``authenticated``, ``oauth_available``, ``bearer_token``, ``none``. Order of evidence:
+configuration first (no I/O), stored credentials next (a blocking store, read in a thread), the
+network last (probes run concurrently).
 """
 
 from __future__ import annotations

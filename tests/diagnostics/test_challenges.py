@@ -8,7 +8,7 @@ from pathlib import Path
 from mcpdeck.diagnostics.doctor import diagnose
 from mcpdeck.diagnostics.edits import SetKey
 from mcpdeck.diagnostics.report import ServerReport
-from tests.diagnostics.helpers import write_config
+from tests.diagnostics.helpers import store_record, write_config
 from tests.oauth.memstore import MemoryStore
 from tests.servers.http_servers import refusing_app, serve
 
@@ -39,3 +39,17 @@ async def test_insufficient_scope_named_only_in_the_description_is_not_a_scope_r
     report = await _doctor(tmp_path, 403, header)
     assert "insufficient_scope" not in {f.id for f in report.findings}
     assert "session_failed" in {f.id for f in report.findings}
+
+
+async def test_the_servers_own_words_with_an_escaped_quote(tmp_path: Path) -> None:
+    header = (
+        'Bearer error="invalid_token", '
+        'error_description="the grant \\"files\\" was revoked, ask again", scope="files:read"'
+    )
+    store = MemoryStore()
+    with serve(refusing_app(401, header)) as base:
+        loaded = write_config(tmp_path, f'[mcp_servers.o]\nurl = "{base}/mcp"\n')
+        store_record(store, loaded, "o", base + "/mcp", "revoked-token-8a7f6e5d")
+        report = await diagnose(loaded.servers["o"], loaded, store, timeout=5)
+    (f,) = [f for f in report.findings if f.id == "token_revoked"]
+    assert f.message.endswith('(the server says: the grant "files" was revoked, ask again)')
