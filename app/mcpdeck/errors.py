@@ -1,4 +1,4 @@
-"""The project's exception types and the exit codes they map to (DESIGN.md: CLI contract)."""
+"""The project's exception types and their exit codes (docs/architecture.md, "Contracts")."""
 
 from __future__ import annotations
 

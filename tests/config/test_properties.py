@@ -15,7 +15,7 @@ from mcpdeck.config.lines import scan_key_lines, scan_structure
 from mcpdeck.config.loader import load_config
 from mcpdeck.config.model import LoadedConfig
 from mcpdeck.config.serialize import server_to_codex_json, server_to_get_json
-from mcpdeck.config.validate import COMMON_KEYS, HTTP_KEYS, STDIO_KEYS
+from mcpdeck.config.server_keys import COMMON_KEYS, HTTP_KEYS, STDIO_KEYS
 
 SAMPLE = '''# sample
 mcp_oauth_callback_port = 5000

@@ -217,26 +217,45 @@ def test_deleting_from_a_damaged_file_is_an_error_not_a_silent_success(codex_hom
     assert (codex_home / STORE_FILE).read_bytes() == b"garbage"
 
 
-def test_one_decryption_for_many_reads_and_changes_are_seen(
-    codex_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# Counts how often the store file is opened (Python's audit hooks see every open()): in a child
+# process, because an audit hook cannot be removed once added.
+_COUNT_OPENS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from mcpdeck.credentials.file_store import STORE_FILE, FileStore
+    from mcpdeck.credentials.record import CredentialKey
+
+    home = Path(sys.argv[1])
+    target = str(home / STORE_FILE)
+    opens = []
+    sys.addaudithook(
+        lambda event, args: opens.append(1) if event == "open" and str(args[0]) == target else None
+    )
+    reader = FileStore(home)
+    for i in range(100):
+        name = f"s{i % 20}"
+        assert reader.load(CredentialKey.for_server(home, name, f"https://{name}.example/mcp"))
+    print(len(opens))
+    """
+)
+
+
+def test_one_decryption_for_many_reads_and_changes_are_seen(codex_home: Path) -> None:
     writer = FileStore(codex_home)
     for i in range(20):
         writer.save(key_for(codex_home, f"s{i}", f"https://s{i}.example/mcp"), make_record())
+    done = subprocess.run(
+        [sys.executable, "-c", _COUNT_OPENS, str(codex_home)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1"], "100 reads, one decryption of the file"
+
     reader = FileStore(codex_home)
-    decryptions = 0
-    original = FileStore._decrypt_file
-
-    def counting(self: FileStore) -> object:
-        nonlocal decryptions
-        decryptions += 1
-        return original(self)
-
-    monkeypatch.setattr(FileStore, "_decrypt_file", counting)
-    for i in range(100):
-        reader.load(key_for(codex_home, f"s{i}", f"https://s{i}.example/mcp"))
-    assert decryptions == 1
-
+    reader.load(key_for(codex_home, "s0", "https://s0.example/mcp"))
     newer = make_record("s0", "https://s0.example/mcp")
     FileStore(codex_home).save(key_for(codex_home, "s0", "https://s0.example/mcp"), newer)
     assert reader.load(key_for(codex_home, "s0", "https://s0.example/mcp")) == newer

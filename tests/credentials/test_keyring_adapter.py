@@ -13,7 +13,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from mcpdeck.credentials.keyring_store import LOCKED, NO_KEYRING, KeyringStore
+from mcpdeck.credentials.keyring_messages import LOCKED, NO_KEYRING
+from mcpdeck.credentials.keyring_store import KeyringStore
 from mcpdeck.credentials.record import KEYRING_SERVICE, StoreUnavailable
 from tests.credentials.builders import key_for, make_record
 

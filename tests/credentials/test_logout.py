@@ -34,7 +34,7 @@ def write_config(home: Path, extra: str = "") -> bytes:
 
 
 def logout(
-    home: Path, project: Path, name: str, env: dict[str, str]
+    home: Path, project: Path, name: str, env: dict[str, str], *, local_only: bool = True
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in env.items() if k != PASSPHRASE_ENV}
     env.pop("CODEX_HOME", None)
@@ -51,7 +51,7 @@ def logout(
             name,
             # These records name authorization servers that do not exist: revocation has tests
             # of its own (tests/oauth/test_revoke.py, tests/compat).
-            "--local-only",
+            *(["--local-only"] if local_only else []),
         ],
         capture_output=True,
         text=True,
@@ -134,6 +134,17 @@ def test_logout_sets_an_unreadable_store_aside(
     assert done.stdout == "Removed OAuth credentials for 'docs' (legacy).\n"
     assert "could not be decrypted; moved aside" in done.stderr
     assert not (codex_home / STORE_FILE).exists()
+
+
+def test_unreadable_credentials_say_why_nothing_was_revoked(
+    no_secret_service: dict[str, str], codex_home: Path, project: Path
+) -> None:
+    write_config(codex_home, 'mcp_oauth_credentials_store = "file"\n')
+    (codex_home / ".credentials.json").write_text("{not json")
+    done = logout(codex_home, project, "docs", no_secret_service, local_only=False)
+    assert done.returncode == 1
+    assert done.stdout.startswith("Not revoked: the stored credentials could not be read (")
+    assert "not valid JSON" in done.stdout
 
 
 def test_unknown_server_is_a_usage_error(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -156,24 +158,52 @@ def test_registrations_fall_back_to_the_file(
     assert open_store("auto", codex_home).load_registration(registration.issuer) == registration
 
 
+class SilentBus:
+    """A D-Bus session bus address where something accepts connections and hangs up at once:
+    each keyring probe shows up as connections here, and no keyring is ever found."""
+
+    def __init__(self, path: Path) -> None:
+        self.connections = 0
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(str(path))
+        self._sock.listen(64)
+        self.address = f"unix:path={path}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._sock.close()
+
+
 def test_many_lookups_probe_the_keyring_once(
-    no_secret_service: dict[str, str], codex_home: Path, monkeypatch: pytest.MonkeyPatch
+    no_secret_service: dict[str, str],
+    codex_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mcpdeck.credentials import keyring_store
+    from keyring.backends.SecretService import Keyring as SecretServiceBackend
 
-    probes = 0
-    original = keyring_store._default_client
-
-    def counting() -> object:
-        nonlocal probes
-        probes += 1
-        return original()
-
-    monkeypatch.setattr(keyring_store, "_default_client", counting)
-    credentials = open_store("auto", codex_home)
-    for i in range(100):
-        assert credentials.locate(credentials.key(f"s{i}", f"https://s{i}.example/mcp")) is None
-    assert probes == 1
+    bus = SilentBus(tmp_path / "bus")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
+    try:
+        # The Secret Service backend, as python-keyring would pick it: every probe of it opens
+        # a connection to the session bus.
+        credentials = open_store("auto", codex_home, keyring_backend=SecretServiceBackend())
+        assert credentials.locate(credentials.key("s0", "https://s0.example/mcp")) is None
+        assert bus.connections == 1, "the first lookup asks the session bus for a keyring"
+        for i in range(1, 100):
+            assert credentials.locate(credentials.key(f"s{i}", f"https://s{i}.example/mcp")) is None
+        assert bus.connections == 1, "the other 99 reuse that answer"
+    finally:
+        bus.close()
 
 
 def test_importing_select_imports_no_backend_library() -> None:
@@ -229,10 +259,10 @@ def test_a_long_lived_facade_sees_a_login_made_elsewhere(
     secret_service: SecretService, codex_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The TUI keeps one facade: a keyring listing must not hide a later login by Codex."""
-    from mcpdeck.credentials import select
+    from mcpdeck.credentials import stores
 
     clock = [1000.0]
-    monkeypatch.setattr(select.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(stores.time, "monotonic", lambda: clock[0])
     tui = open_store("auto", codex_home)
     key = tui.key("docs", DOCS_URL)
     assert tui.locate(key) is None  # lists the keyring once

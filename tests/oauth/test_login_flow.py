@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from mcpdeck.config.model import OAuthOverrides
 from mcpdeck.oauth.errors import CallbackError, DiscoveryError, OAuthError
 from mcpdeck.oauth.flow import login
-from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.oauth.trace import AuthorizationUrl, CredentialsStored, FlowTrace, WaitingForCallback
 from tests.oauth.conftest import http_server, key_for, loaded_with
 from tests.oauth.memstore import MemoryStore
 from tests.oauth.servers import follow_redirects, query, world
@@ -51,6 +52,35 @@ async def test_full_login_stores_tokens_for_the_server(tmp_path: Path, store: Me
         ):
             assert step in steps
         assert w.issuer in store.registrations
+
+
+async def test_the_events_consumers_act_on_are_typed_and_keep_the_json_shape(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    with world() as w:
+        _, trace, *_ = await _login(w, tmp_path, store, timeout=7)
+        [url] = [e for e in trace.events if isinstance(e, AuthorizationUrl)]
+        [waiting] = [e for e in trace.events if isinstance(e, WaitingForCallback)]
+        [stored] = [e for e in trace.events if isinstance(e, CredentialsStored)]
+        assert url.step == "authorize" and url.url.startswith(f"{w.issuer}/authorize?")
+        assert query(w.recorded.authorize[0])["state"][0] in url.url
+        assert (waiting.step, waiting.timeout) == ("waiting", 7)
+        assert (stored.step, stored.store) == ("stored", store.name)
+        for event in (url, waiting, stored):
+            # One JSON shape for every event (doctor reports, TUI log): the typed field is in data.
+            assert list(event.to_json()) == [
+                "step",
+                "status",
+                "summary",
+                "at",
+                "elapsed_ms",
+                "data",
+            ]
+        assert (url.data["url"], waiting.data["timeout"], stored.data["store"]) == (
+            url.url,
+            7,
+            store.name,
+        )
 
 
 async def test_resource_parameter_sent_exactly_once_in_authorize_and_token(
@@ -270,3 +300,29 @@ async def test_failed_login_keeps_old_credentials(tmp_path: Path, store: MemoryS
             await _login(w, tmp_path, store)
         kept = store.load(key_for(loaded, server))
         assert kept is not None and kept.access_token == old.access_token
+
+
+async def test_cancelling_the_login_while_a_helper_stops_cancels_it(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    """The callback has arrived and the flow waits for the browser helper to stop: cancelling
+    the login then must end it there, before any token request or store write."""
+    stopping = asyncio.Event()
+    never = asyncio.Event()
+
+    async def slow_to_stop_browser(url: str) -> None:
+        try:
+            await follow_redirects(url)
+            await never.wait()  # a browser still open after the redirect
+        except asyncio.CancelledError:
+            stopping.set()
+            await never.wait()  # slow to clean up: only the login's own cancel ends it
+            raise
+
+    with world() as w:
+        task = asyncio.create_task(_login(w, tmp_path, store, browser=slow_to_stop_browser))
+        await asyncio.wait_for(stopping.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+        assert w.recorded.token == [] and store.records == {}

@@ -122,3 +122,17 @@ def protected_app(
         token_verifier=DictVerifier(grants),
         custom_starlette_routes=routes,
     )
+
+
+def refusing_app(status: int, www_authenticate: str) -> Callable[[str], Any]:
+    """A server that answers every request with ``status`` and this WWW-Authenticate header:
+    the challenge exactly as written, for what the parser makes of it."""
+    from starlette.applications import Starlette
+
+    async def refuse(_request: Request) -> Response:
+        return Response(status_code=status, headers={"WWW-Authenticate": www_authenticate})
+
+    def build(_base: str) -> Any:
+        return Starlette(routes=[Route("/mcp", refuse, methods=["GET", "POST", "DELETE"])])
+
+    return build

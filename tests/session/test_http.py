@@ -14,7 +14,7 @@ from mcpdeck.session.inventory import list_inventory
 from mcpdeck.session.models import SessionError
 from tests.loopback import refused_port
 from tests.servers import catalog
-from tests.servers.http_servers import Grant, plain_app, protected_app, serve
+from tests.servers.http_servers import Grant, plain_app, protected_app, refusing_app, serve
 
 GOOD = "good-token-9f3a7c21"
 WEAK = "weak-token-55e1b0d4"
@@ -152,6 +152,24 @@ async def test_403_insufficient_scope_steps_up_and_retries(protected: str) -> No
     source = RecordingSource(WEAK, None, GOOD)
     async with open_session(http(protected), token_provider=source) as session:
         await list_inventory(session)
+    assert "403:write" in source.calls
+
+
+async def test_403_steps_up_only_when_the_challenge_error_is_insufficient_scope() -> None:
+    # The words "insufficient_scope" in the description do not make it a request for scopes.
+    header = 'Bearer error="invalid_token", error_description="not insufficient_scope: write"'
+    source = RecordingSource("some-token-333333", None, GOOD)
+    with serve(refusing_app(403, header)) as base, pytest.raises(SessionError) as caught:
+        async with open_session(http(base + "/mcp"), token_provider=source):
+            pass
+    assert caught.value.kind == "forbidden"
+    assert not any(call.startswith("403") for call in source.calls)
+
+    header = 'Bearer error_description="needs write", error="insufficient_scope", scope=write'
+    source = RecordingSource("some-token-333333", None, None)
+    with serve(refusing_app(403, header)) as base, pytest.raises(SessionError):
+        async with open_session(http(base + "/mcp"), token_provider=source):
+            pass
     assert "403:write" in source.calls
 
 

@@ -173,7 +173,14 @@ def _store(loaded: LoadedConfig) -> Any:
 
     try:
         return open_store(loaded.settings.credentials_store, loaded.codex_home)
-    except Exception:  # no usable store: the call goes out without OAuth (and may say 401)
+    except Exception as exc:  # no usable store: the call goes out without OAuth (and may say 401)
+        from mcpdeck.redact import for_display
+
+        # Say why, or a 401 that follows looks like a server problem.
+        print(
+            for_display(f"note: no credential store ({exc}); calling without OAuth"),
+            file=sys.stderr,
+        )
         return None
 
 

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 def _when(ts: float | None) -> str:
     if ts is None:
         return "no expiry given"
-    from mcpdeck.diagnostics.findings import expires_words
+    from mcpdeck.diagnostics.expiry import expires_words
 
     stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(ts))
     return f"{stamp} ({expires_words(ts)})"

@@ -1,7 +1,7 @@
 """`mcpdeck list [--json] [--offline]`: every server with its auth status.
 
-Start-up matters here (DESIGN.md budget): this module and what it imports must not pull in
-textual, mcp or authlib, and rich only for the human table.
+Start-up matters here (docs/architecture.md, "Start-up budget"): this module and what it
+imports must not pull in textual, mcp or authlib, and rich only for the human table.
 """
 
 from __future__ import annotations

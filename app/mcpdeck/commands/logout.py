@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     revocation: list[str] = []
     if not getattr(args, "local_only", False):
         revocation = _revoke_first(credentials, key)
+    # Before the delete: when that fails too, its error ends the command and these lines
+    # (why nothing was revoked) would be lost.
+    for line in revocation:
+        print(line)
     try:
         removed = credentials.delete_everywhere(key)
     except CredentialStoreError as exc:
@@ -60,8 +64,6 @@ def run(args: argparse.Namespace) -> int:
         if note.startswith("keyring skipped") and credentials.mode != "keyring":
             continue
         print(f"note: {note}", file=sys.stderr)
-    for line in revocation:
-        print(line)
     if removed:
         print(f"Removed OAuth credentials for '{name}' ({', '.join(removed)}).")
     else:
@@ -79,8 +81,10 @@ def _revoke_first(credentials: Any, key: Any) -> list[str]:
 
     try:
         record = credentials.load(key)
-    except CredentialStoreError:
-        return []
+    except CredentialStoreError as exc:
+        from mcpdeck.redact import for_display
+
+        return [for_display(f"Not revoked: the stored credentials could not be read ({exc}).")]
     if record is None or record.server_url != key.server_url:
         return []
 

@@ -24,6 +24,7 @@ from typing import Any
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.merge import MergedServer, ignored_rows, merge_servers, refusing
 from mcpdeck.config.model import ConfigProblem, LoadedConfig
+from mcpdeck.config.oauth_settings import apply_settings
 from mcpdeck.config.overrides import check_legacy_profile, override_layer
 from mcpdeck.config.paths import CONFIG_FILE, PROJECT_DIR, SYSTEM_DIR, same_path
 from mcpdeck.config.projects import (
@@ -39,7 +40,7 @@ from mcpdeck.config.projects import (
 )
 from mcpdeck.config.requirements import apply_requirements
 from mcpdeck.config.toml_file import read_layer
-from mcpdeck.config.validate import apply_settings, build_server
+from mcpdeck.config.validate import build_server
 
 
 def load_config(

@@ -32,7 +32,7 @@ def set_trust(user_file: Path, directory: Path, trusted: bool) -> Path:
 def write_trust_level(user_file: Path, project: str, level: str) -> None:
     """``[projects."<project>"] trust_level = LEVEL``, the rest of the file kept as it is."""
 
-    from mcpdeck.config.edit import locked
+    from mcpdeck.config.safe_write import locked
 
     # Under the config edit lock: a concurrent `mcpdeck add` must not lose this entry.
     with locked(user_file):
@@ -42,7 +42,7 @@ def write_trust_level(user_file: Path, project: str, level: str) -> None:
 def _write_trust_level(user_file: Path, project: str, level: str) -> None:
     import tomlkit
 
-    from mcpdeck.config.edit import write_atomic
+    from mcpdeck.config.safe_write import write_atomic
 
     try:
         text = user_file.read_text(encoding="utf-8") if user_file.exists() else ""

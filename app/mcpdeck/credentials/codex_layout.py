@@ -115,18 +115,33 @@ def _scopes(value: Any, where: str, key: CredentialKey) -> list[str]:
     raise _bad(where, key, "scopes is not a list of strings")
 
 
-def _record(
-    key: CredentialKey,
-    where: str,
-    *,
-    url: str,
-    client_id: str,
-    issuer: Any,
-    access_token: Any,
-    refresh_token: str | None,
-    expires_at: float | None,
-    scopes: list[str],
+def from_keyring_json(data: Any, key: CredentialKey, where: str) -> CredentialRecord:
+    """A keyring secret (already JSON-decoded) as a record; InvalidRecord when it is not one."""
+    return _parse(data, key, where, url_field="url", tokens_in="token_response", scopes="scope")
+
+
+def from_file_entry(data: Any, key: CredentialKey, where: str) -> CredentialRecord:
+    """One ``.credentials.json`` entry as a record; InvalidRecord when it is not one."""
+    return _parse(data, key, where, url_field="server_url", tokens_in=None, scopes="scopes")
+
+
+def _parse(
+    data: Any, key: CredentialKey, where: str, *, url_field: str, tokens_in: str | None, scopes: str
 ) -> CredentialRecord:
+    """Both layouts: the same fields, except the URL's name, where the tokens sit (a nested
+    ``token_response`` in the keyring, the entry itself in the file) and the scopes' name."""
+    if not isinstance(data, dict):
+        raise _bad(where, key, "not a JSON object")
+    tokens = data if tokens_in is None else data.get(tokens_in)
+    if not isinstance(tokens, dict):
+        raise _bad(where, key, f"{tokens_in} is missing")
+    url = _text(data, url_field, where, key)
+    client_id = _text(data, "client_id", where, key)
+    issuer = data.get("issuer")
+    access_token: Any = tokens.get("access_token")  # checked by token_problem below
+    refresh_token = _optional_token(tokens, "refresh_token", where, key)
+    expires_at = _expires_at_ms(data.get("expires_at"), where, key)
+    granted = _scopes(tokens.get(scopes), where, key)
     problem = token_problem(access_token, "access_token")
     if problem:
         raise _bad(where, key, problem)
@@ -140,45 +155,8 @@ def _record(
         access_token=access_token,
         refresh_token=refresh_token,
         expires_at=expires_at,
-        granted_scopes=scopes,
+        granted_scopes=granted,
         obtained_at=None,
-    )
-
-
-def from_keyring_json(data: Any, key: CredentialKey, where: str) -> CredentialRecord:
-    """A keyring secret (already JSON-decoded) as a record; InvalidRecord when it is not one."""
-    if not isinstance(data, dict):
-        raise _bad(where, key, "not a JSON object")
-    response = data.get("token_response")
-    if not isinstance(response, dict):
-        raise _bad(where, key, "token_response is missing")
-    return _record(
-        key,
-        where,
-        url=_text(data, "url", where, key),
-        client_id=_text(data, "client_id", where, key),
-        issuer=data.get("issuer"),
-        access_token=response.get("access_token"),
-        refresh_token=_optional_token(response, "refresh_token", where, key),
-        expires_at=_expires_at_ms(data.get("expires_at"), where, key),
-        scopes=_scopes(response.get("scope"), where, key),
-    )
-
-
-def from_file_entry(data: Any, key: CredentialKey, where: str) -> CredentialRecord:
-    """One ``.credentials.json`` entry as a record; InvalidRecord when it is not one."""
-    if not isinstance(data, dict):
-        raise _bad(where, key, "not a JSON object")
-    return _record(
-        key,
-        where,
-        url=_text(data, "server_url", where, key),
-        client_id=_text(data, "client_id", where, key),
-        issuer=data.get("issuer"),
-        access_token=data.get("access_token"),
-        refresh_token=_optional_token(data, "refresh_token", where, key),
-        expires_at=_expires_at_ms(data.get("expires_at"), where, key),
-        scopes=_scopes(data.get("scopes"), where, key),
     )
 
 

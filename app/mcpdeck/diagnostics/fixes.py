@@ -1,7 +1,7 @@
 """Apply a finding's config edit: one key of one ``[mcp_servers.NAME]`` table, or project trust.
 
 tomlkit keeps every comment, blank line and the order of everything else; each read-modify-write
-runs under the config edit lock (:func:`mcpdeck.config.edit.locked`), so a fix applied while
+runs under the config edit lock (:func:`mcpdeck.config.safe_write.locked`), so a fix applied while
 `mcpdeck add` runs loses neither, and the write is atomic and keeps the file's mode.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
-from mcpdeck.config.edit import locked, write_atomic
+from mcpdeck.config.safe_write import locked, write_atomic
 from mcpdeck.config.validate import is_valid_server_name
 from mcpdeck.diagnostics.edits import ConfigEdit, SetKey, TrustProject, UnsetKey
 from mcpdeck.errors import UsageError

@@ -4,7 +4,6 @@ loopback callback → token exchange → store. Nothing is stored unless every s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
@@ -194,6 +193,19 @@ async def _login(
     raise last_error
 
 
+async def _stop_helper(task: asyncio.Task[Any]) -> None:
+    """Cancel a helper task (browser, paste prompt) and wait until it has stopped.
+
+    ``asyncio.wait`` never raises the helper's own outcome (its CancelledError or failure is
+    not the login's), but it does raise when the login itself is cancelled meanwhile: that
+    cancellation must end the login, not be swallowed on the way to the token exchange.
+    """
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: a helper that failed while stopping is not reported twice
+
+
 def _is_invalid_scope(exc: OAuthError) -> bool:
     if isinstance(exc, TokenEndpointError):
         return exc.error == "invalid_scope"
@@ -244,11 +256,8 @@ async def _authorize_once(
         if choice.scopes:
             params.append(("scope", " ".join(choice.scopes)))
         auth_url = add_params_to_uri(authorization_endpoint, params)
-        trace.emit(
-            "authorize",
-            "info",
-            f"open this URL to log in: {auth_url}",
-            url=auth_url,
+        trace.authorization_url(
+            auth_url,
             scopes=choice.scopes,
             scope_source=choice.source,
             resource=resource,
@@ -263,12 +272,7 @@ async def _authorize_once(
             trace.emit(
                 "browser", "skip", "not opening a browser (--no-browser); open the URL above"
             )
-        trace.emit(
-            "waiting",
-            "start",
-            f"waiting for the OAuth callback on {redirect_uri} (up to {timeout:g} s)",
-            timeout=timeout,
-        )
+        trace.waiting_for_callback(redirect_uri, timeout)
         paste_task: asyncio.Task[None] | None = None
         if paste is not None:
             reader = paste
@@ -285,9 +289,7 @@ async def _authorize_once(
         finally:
             for task in (browser_task, paste_task):
                 if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(BaseException):
-                        await task
+                    await _stop_helper(task)
     form = {
         "grant_type": "authorization_code",
         "code": result.code,
@@ -328,11 +330,8 @@ async def _store(
     backend = await asyncio.to_thread(store.save, key, record)
     if identity.is_new:
         await asyncio.to_thread(store.save_registration, identity.registration)
-    trace.emit(
-        "stored",
-        "ok",
-        f"credentials stored in {backend}",
-        store=backend,
+    trace.credentials_stored(
+        backend,
         expires_at=record.expires_at,
         scopes=record.granted_scopes,
         refreshable=record.refreshable,

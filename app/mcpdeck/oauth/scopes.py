@@ -1,4 +1,4 @@
-"""Which scopes to request (reference: "Scopes, in this order")."""
+"""Which scopes to request (docs/architecture.md, "OAuth client rules")."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.redact import redact, register_secret
+from mcpdeck.session.challenges import refuses_scope
 from mcpdeck.session.models import HttpExchange, TokenSource
 
 # The revision ClientSession.initialize() offers: the header the first request carries.
@@ -186,11 +187,7 @@ class SessionAuth(httpx2.Auth):
                 request.headers["Authorization"] = f"Bearer {fresh}"
                 response = yield request
                 challenge = response.headers.get("www-authenticate", "")
-        if (
-            response.status_code == 403
-            and "insufficient_scope" in challenge
-            and not self._log.stepped_up
-        ):
+        if response.status_code == 403 and refuses_scope(challenge) and not self._log.stepped_up:
             self._log.stepped_up = True
             fresh = await self._ask(tokens.on_insufficient_scope, challenge)
             if fresh:
