@@ -10,7 +10,7 @@ import pytest
 from mcpdeck.config.model import OAuthOverrides
 from mcpdeck.oauth.errors import CallbackError, DiscoveryError, OAuthError
 from mcpdeck.oauth.flow import login
-from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.oauth.trace import AuthorizationUrl, CredentialsStored, FlowTrace, WaitingForCallback
 from tests.oauth.conftest import http_server, key_for, loaded_with
 from tests.oauth.memstore import MemoryStore
 from tests.oauth.servers import follow_redirects, query, world
@@ -52,6 +52,35 @@ async def test_full_login_stores_tokens_for_the_server(tmp_path: Path, store: Me
         ):
             assert step in steps
         assert w.issuer in store.registrations
+
+
+async def test_the_events_consumers_act_on_are_typed_and_keep_the_json_shape(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    with world() as w:
+        _, trace, *_ = await _login(w, tmp_path, store, timeout=7)
+        [url] = [e for e in trace.events if isinstance(e, AuthorizationUrl)]
+        [waiting] = [e for e in trace.events if isinstance(e, WaitingForCallback)]
+        [stored] = [e for e in trace.events if isinstance(e, CredentialsStored)]
+        assert url.step == "authorize" and url.url.startswith(f"{w.issuer}/authorize?")
+        assert query(w.recorded.authorize[0])["state"][0] in url.url
+        assert (waiting.step, waiting.timeout) == ("waiting", 7)
+        assert (stored.step, stored.store) == ("stored", store.name)
+        for event in (url, waiting, stored):
+            # One JSON shape for every event (doctor reports, TUI log): the typed field is in data.
+            assert list(event.to_json()) == [
+                "step",
+                "status",
+                "summary",
+                "at",
+                "elapsed_ms",
+                "data",
+            ]
+        assert (url.data["url"], waiting.data["timeout"], stored.data["store"]) == (
+            url.url,
+            7,
+            store.name,
+        )
 
 
 async def test_resource_parameter_sent_exactly_once_in_authorize_and_token(

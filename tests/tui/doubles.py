@@ -10,7 +10,7 @@ from typing import Any
 
 from mcpdeck.config.model import LoadedConfig
 from mcpdeck.diagnostics.edits import SetKey
-from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.oauth.trace import FlowTrace, WaitingForCallback
 from mcpdeck.tui.model import FindingView, ItemView, LoginOutcome, ReportView, ToolView, TraceLine
 from mcpdeck.tui.services import EventSink, Services
 
@@ -36,9 +36,18 @@ class PausedLoginServices(Services):
         trace.emit("discovery", "ok", "protected resource metadata found", elapsed_ms=8)
         trace.emit("discovery", "ok", "authorization server metadata (RFC 8414)", elapsed_ms=6)
         trace.emit("registration", "ok", "dynamic client registration: client demo", elapsed_ms=9)
-        trace.emit("authorize", "info", f"open this URL to log in: {AUTH_URL}", url=AUTH_URL)
+        trace.authorization_url(
+            AUTH_URL,
+            scopes=["read"],
+            scope_source="config",
+            resource="http://127.0.0.1:4444/mcp",
+            redirect_uri="http://127.0.0.1:5555/callback",
+        )
         trace.emit("browser", "skip", "not opening a browser (tests)")
-        trace.emit("waiting", "start", "waiting for the OAuth callback (up to 300 s)", timeout=300)
+        waiting = "waiting for the OAuth callback (up to 300 s)"
+        trace.forward(
+            WaitingForCallback("waiting", "start", waiting, data={"timeout": 300}, timeout=300)
+        )
         try:
             self.waiting.set()
             await self.approve.wait()
@@ -50,7 +59,7 @@ class PausedLoginServices(Services):
         trace.emit("callback", "ok", "authorization response received")
         trace.emit("token", "ok", "token exchange: 200", elapsed_ms=15)
         self.stored = True
-        trace.emit("stored", "ok", "credentials stored in file", store="file")
+        trace.credentials_stored("file", expires_at=None, scopes=["read"], refreshable=False)
         return LoginOutcome(store="file", expires_at=None, granted_scopes=["read"])
 
 

@@ -31,11 +31,12 @@ PROBE_TIMEOUT_SEC = 10.0
 def _printer(console: Any) -> Any:
     from rich.text import Text
 
+    from mcpdeck.oauth.trace import AuthorizationUrl
     from mcpdeck.redact import for_display, sanitize
 
     def show(event: FlowEvent) -> None:
         mark, style = _MARKS.get(event.status, ("·", ""))
-        if event.step == "authorize" and event.data.get("url"):
+        if isinstance(event, AuthorizationUrl) and event.url:
             console.print(
                 Text.assemble(
                     (f" {mark} ", style), (f"{'authorize':<13}", "bold"), "open this URL to log in:"
@@ -43,7 +44,7 @@ def _printer(console: Any) -> Any:
             )
             # Plain print: the URL must stay one unbroken, copyable line. Sanitized, not
             # redacted: a masked parameter would make the URL useless, and it carries no token.
-            print(sanitize(event.data["url"]), flush=True)
+            print(sanitize(event.url), flush=True)
             return
         if event.step == "error":
             return  # the command's one-line error says it once, on stderr
@@ -138,7 +139,7 @@ def _run_login(
 
     from mcpdeck.credentials.select import open_store
     from mcpdeck.oauth.flow import login
-    from mcpdeck.oauth.trace import FlowTrace
+    from mcpdeck.oauth.trace import CredentialsStored, FlowTrace
     from mcpdeck.redact import for_display
 
     console = Console(highlight=False)
@@ -172,7 +173,7 @@ def _run_login(
         )
         return 130
     stored = next(
-        (e.data.get("store") for e in reversed(trace.events) if e.step == "stored"), "the store"
+        (e.store for e in reversed(trace.events) if isinstance(e, CredentialsStored)), "the store"
     )
     scopes_text = " ".join(record.granted_scopes) or "none requested"
     refresh = "" if record.refresh_token else ", no refresh token"

@@ -29,20 +29,6 @@ from mcpdeck.config.validate import is_valid_server_name
 from mcpdeck.errors import ConfigError
 
 
-def edit_text(file: Path, change: Callable[[str], str | None]) -> bool:
-    """Apply ``change`` to the current text of ``file`` (``""`` when absent) under the lock.
-
-    ``change`` returns the new text, or None to leave the file alone; True when it was written.
-    """
-    with locked(file) as target:
-        text, _ = _read(target, missing_ok=True)
-        new_text = change(text)
-        if new_text is None or (new_text == text and target.exists()):
-            return False
-        write_atomic(target, new_text.encode("utf-8"))
-        return True
-
-
 def add_server(file: Path, name: str, table: dict[str, Any]) -> None:
     """Add ``[mcp_servers.NAME]`` to ``file`` (created when absent); refuse a taken name."""
     if not is_valid_server_name(name):

@@ -162,9 +162,4 @@ async def diagnose_all(
     return list(await asyncio.gather(*(one(n) for n in wanted)))
 
 
-def report_dict(report: ServerReport) -> dict[str, Any]:
-    """Alias of ``report.to_json()`` for callers holding only the module."""
-    return report.to_json()
-
-
-__all__ = ["DEFAULT_CONCURRENCY", "diagnose", "diagnose_all", "report_dict"]
+__all__ = ["DEFAULT_CONCURRENCY", "diagnose", "diagnose_all"]

@@ -256,11 +256,8 @@ async def _authorize_once(
         if choice.scopes:
             params.append(("scope", " ".join(choice.scopes)))
         auth_url = add_params_to_uri(authorization_endpoint, params)
-        trace.emit(
-            "authorize",
-            "info",
-            f"open this URL to log in: {auth_url}",
-            url=auth_url,
+        trace.authorization_url(
+            auth_url,
             scopes=choice.scopes,
             scope_source=choice.source,
             resource=resource,
@@ -275,12 +272,7 @@ async def _authorize_once(
             trace.emit(
                 "browser", "skip", "not opening a browser (--no-browser); open the URL above"
             )
-        trace.emit(
-            "waiting",
-            "start",
-            f"waiting for the OAuth callback on {redirect_uri} (up to {timeout:g} s)",
-            timeout=timeout,
-        )
+        trace.waiting_for_callback(redirect_uri, timeout)
         paste_task: asyncio.Task[None] | None = None
         if paste is not None:
             reader = paste
@@ -338,11 +330,8 @@ async def _store(
     backend = await asyncio.to_thread(store.save, key, record)
     if identity.is_new:
         await asyncio.to_thread(store.save_registration, identity.registration)
-    trace.emit(
-        "stored",
-        "ok",
-        f"credentials stored in {backend}",
-        store=backend,
+    trace.credentials_stored(
+        backend,
         expires_at=record.expires_at,
         scopes=record.granted_scopes,
         refreshable=record.refreshable,

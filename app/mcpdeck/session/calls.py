@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcpdeck.errors import McpdeckError
 from mcpdeck.redact import redact, redact_obj
+from mcpdeck.session.challenges import parse_challenge, refuses_scope
 from mcpdeck.session.models import SessionError
 from mcpdeck.session.results import (
     CallKind,
@@ -125,7 +126,7 @@ def _held_scopes(record: CredentialRecord | None) -> list[str]:
 def scope_refusal(log: HttpLog | None) -> str | None:
     """The challenge of the last 403 ``insufficient_scope`` answer on the wire, if any."""
     for exchange in reversed(log.exchanges if log is not None else []):
-        if exchange.status == 403 and "insufficient_scope" in (exchange.www_authenticate or ""):
+        if exchange.status == 403 and refuses_scope(exchange.www_authenticate):
             return exchange.www_authenticate
     return None
 
@@ -137,14 +138,8 @@ def step_up_from(challenge_text: str | None, record: CredentialRecord | None) ->
     ``session.http.challenge_text``), which the WWW-Authenticate parser reads once the colon
     after the scheme is dropped.
     """
-    from mcpdeck.oauth.challenge import bearer_challenge
-
-    if not challenge_text:
-        return None
-    scheme, sep, rest = challenge_text.partition(" ")
-    header = f"{scheme.rstrip(':')}{sep}{rest}"
-    challenge = bearer_challenge(header)
-    if challenge is None or challenge.error != "insufficient_scope":
+    challenge = parse_challenge(challenge_text)
+    if challenge_text is None or challenge is None or challenge.error != "insufficient_scope":
         return None
     return StepUp(
         held=_held_scopes(record),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from mcpdeck.config.model import ServerConfig
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.redact import redact
+from mcpdeck.session.challenges import refuses_scope
 from mcpdeck.session.environment import (
     http_headers,
     resolve_command,
@@ -186,7 +187,7 @@ def _explain(
                 **common,
             )
         if status == 403:
-            scope = "insufficient_scope" in (challenge or "")
+            scope = refuses_scope(challenge)
             return SessionError(
                 "forbidden",
                 f"{where} answered 403 Forbidden"

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import httpx2
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
-from mcpdeck.oauth.challenge import bearer_challenge
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.redact import redact, register_secret
+from mcpdeck.session.challenges import refuses_scope
 from mcpdeck.session.models import HttpExchange, TokenSource
 
 # The revision ClientSession.initialize() offers: the header the first request carries.
@@ -54,13 +54,6 @@ def challenge_text(header: str | None) -> str | None:
         return None
     scheme, _, rest = header.strip().partition(" ")
     return redact(f"{scheme}: {rest.strip()}" if rest else scheme)
-
-
-def _asks_for_scope(header: str) -> bool:
-    """A Bearer challenge with ``error="insufficient_scope"`` (RFC 6750 §3.1); the words in
-    another parameter, such as an ``error_description``, are not a request for scopes."""
-    challenge = bearer_challenge(header)
-    return challenge is not None and challenge.error == "insufficient_scope"
 
 
 def _rpc_method(request: httpx2.Request) -> str | None:
@@ -194,7 +187,7 @@ class SessionAuth(httpx2.Auth):
                 request.headers["Authorization"] = f"Bearer {fresh}"
                 response = yield request
                 challenge = response.headers.get("www-authenticate", "")
-        if response.status_code == 403 and _asks_for_scope(challenge) and not self._log.stepped_up:
+        if response.status_code == 403 and refuses_scope(challenge) and not self._log.stepped_up:
             self._log.stepped_up = True
             fresh = await self._ask(tokens.on_insufficient_scope, challenge)
             if fresh:

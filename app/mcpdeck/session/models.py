@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 
 from mcpdeck.errors import McpdeckError
 from mcpdeck.redact import redact, redact_obj
+from mcpdeck.session.challenges import refuses_scope
 
 SessionErrorKind = Literal[
     "invalid_config",  # the server entry cannot be started as written
@@ -84,7 +85,7 @@ class SessionError(McpdeckError):
 
     @property
     def insufficient_scope(self) -> bool:
-        return self.status == 403 and "insufficient_scope" in (self.www_authenticate or "")
+        return self.status == 403 and refuses_scope(self.www_authenticate)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

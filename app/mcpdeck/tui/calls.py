@@ -45,7 +45,7 @@ async def run_call(
 async def step_up(
     services: Services, loaded: LoadedConfig, name: str, step: StepUp, on_event: EventSink
 ) -> LoginOutcome:
-    from mcpdeck.oauth.trace import FlowTrace
+    from mcpdeck.oauth.trace import CredentialsStored, FlowTrace
     from mcpdeck.session.calls import step_up_login
 
     trace = FlowTrace(on_event)
@@ -58,10 +58,9 @@ async def step_up(
         open_browser=services.open_browser,
         browser=services.browser,
     )
-    stored = next((e for e in reversed(trace.events) if e.step == "stored"), None)
-    backend = stored.data.get("store") if stored is not None else None
+    stored = next((e for e in reversed(trace.events) if isinstance(e, CredentialsStored)), None)
     return LoginOutcome(
-        store=backend if isinstance(backend, str) else None,
+        store=stored.store if stored is not None else None,
         expires_at=record.expires_at,
         granted_scopes=list(record.granted_scopes),
     )

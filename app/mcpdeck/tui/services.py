@@ -168,7 +168,7 @@ class Services:
         """Run the whole login; cancelling the awaiting task closes the listener, stores nothing."""
         from mcpdeck.config.trust import require_loaded_by_codex
         from mcpdeck.oauth.flow import login
-        from mcpdeck.oauth.trace import FlowTrace
+        from mcpdeck.oauth.trace import CredentialsStored, FlowTrace
 
         server = loaded.visible()[name]
         require_loaded_by_codex(server)
@@ -183,10 +183,9 @@ class Services:
             browser=self.browser,
             paste=paste,
         )
-        stored = next((e for e in reversed(trace.events) if e.step == "stored"), None)
-        backend = stored.data.get("store") if stored is not None else None
+        stored = next((e for e in reversed(trace.events) if isinstance(e, CredentialsStored)), None)
         return LoginOutcome(
-            store=backend if isinstance(backend, str) else None,
+            store=stored.store if stored is not None else None,
             expires_at=record.expires_at,
             granted_scopes=list(record.granted_scopes),
         )

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from mcpdeck.oauth.trace import AuthorizationUrl, WaitingForCallback
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.format import long_time_left
 from mcpdeck.tui.messages import FlowEventArrived
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from mcpdeck.oauth.trace import FlowEvent
     from mcpdeck.tui.app import McpdeckApp
 
-DEFAULT_LOGIN_TIMEOUT_SEC = 300.0
-URL_KEYS = ("authorization_url", "url", "authorize_url")
-TIMEOUT_KEYS = ("timeout", "timeout_s", "timeout_sec")
 NARROW_DIALOG = 100  # below this the dialog takes the whole screen: room for the URL
 KEYS_WAITING = (
     "[b]u[/b] URL alone in the terminal  [b]c[/b] copy  [b]p[/b] paste the redirect  "
@@ -116,27 +114,20 @@ class LoginScreen(ModalScreen[str]):
 
     def on_flow_event_arrived(self, message: FlowEventArrived) -> None:
         event: FlowEvent = message.event
-        data: dict[str, Any] = event.data or {}
         summary = event.summary
-        if event.step == "authorize" and any(isinstance(data.get(k), str) for k in URL_KEYS):
+        if isinstance(event, AuthorizationUrl) and event.url:
             summary = "authorization URL ready (shown above)"
         # The CLI prints the URL before this line; here too it is above the timeline.
         self.query_one(Timeline).add(
             TimelineEntry(event.step, event.status, summary, event.elapsed_ms)
         )
-        if event.step in ("authorize", "browser", "waiting"):
-            url = next((data[k] for k in URL_KEYS if isinstance(data.get(k), str)), None)
-            if url:
-                self.url = url
-                self.query_one("#login-url", Static).update(self._url_text(url))
-                self.query_one("#login-url").display = True
-                self.query_one("#login-paste").display = True
-        if event.step == "waiting" and event.status == "start":
-            timeout = next(
-                (float(data[k]) for k in TIMEOUT_KEYS if isinstance(data.get(k), int | float)),
-                DEFAULT_LOGIN_TIMEOUT_SEC,
-            )
-            self.deadline = self.app.clock() + timeout
+        if isinstance(event, AuthorizationUrl) and event.url:
+            self.url = event.url
+            self.query_one("#login-url", Static).update(self._url_text(event.url))
+            self.query_one("#login-url").display = True
+            self.query_one("#login-paste").display = True
+        if isinstance(event, WaitingForCallback):
+            self.deadline = self.app.clock() + event.timeout
         if event.step in ("callback", "token", "stored", "error", "done") or event.status == "fail":
             self.deadline = None
         self._tick()
