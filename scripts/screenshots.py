@@ -96,7 +96,8 @@ async def _shoot(world) -> list[str]:  # type: ignore[no-untyped-def]
         run in this process (on a thread, as the TUI once did), so they read the frozen clock."""
 
         async def probe(self, loaded, on_result, *, names=None):  # type: ignore[no-untyped-def]
-            from mcpdeck.status import DEFAULT_CONCURRENCY, compute_statuses
+            from mcpdeck.status import DEFAULT_CONCURRENCY
+            from mcpdeck.status_probe import compute_statuses
             from mcpdeck.tui.services import _probe_view
 
             credentials = self._credentials(loaded)

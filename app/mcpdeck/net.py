@@ -140,6 +140,18 @@ def proxy_for(
     return _env(env, f"{scheme}_proxy") or _env(env, "all_proxy") or None
 
 
+def describe_http_error(exc: BaseException) -> str:
+    """An httpx2 transport failure in a few words, for one-line errors (the words
+    :class:`mcpdeck.net_probe.TransportError` uses too)."""
+    import httpx2
+
+    if isinstance(exc, httpx2.ConnectError):
+        return "connection failed"
+    if isinstance(exc, httpx2.TimeoutException):
+        return "timed out"
+    return type(exc).__name__
+
+
 def new_transport(environ: Mapping[str, str] | None = None) -> httpx2.AsyncBaseTransport:
     """The transport under every client (exposed for wrappers such as the session recorder)."""
     from mcpdeck.net_pool import PerOriginTransport

@@ -47,7 +47,8 @@ def main() -> int:
     import asyncio
 
     from mcpdeck.config.loader import load_config
-    from mcpdeck.status import ServerStatus, compute_statuses, plan_and_settle, status_to_json
+    from mcpdeck.status import ServerStatus, status_to_json
+    from mcpdeck.status_probe import compute_statuses, plan_and_settle
 
     request = pickle.load(sys.stdin.buffer)
     loaded = load_config(

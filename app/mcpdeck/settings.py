@@ -66,6 +66,9 @@ def load_ui_settings(file: Path, known_ids: Collection[str]) -> UiSettings:
     except tomllib.TOMLDecodeError as exc:
         out.problems.append(f"{file}: not valid TOML ({exc}); default keys apply")
         return out
+    except RecursionError:  # arrays or tables nested deeper than the interpreter's stack
+        out.problems.append(f"{file}: nested too deeply to read; default keys apply")
+        return out
     keys = document.get("keys", {})
     if not isinstance(keys, dict):
         out.problems.append(f"{file}: [keys] must be a table of binding id = key")

@@ -20,7 +20,7 @@ from mcpdeck.config.model import LoadedConfig, ServerConfig, Source
 from mcpdeck.oauth.discovery import discover
 from mcpdeck.oauth.errors import OAuthError
 from mcpdeck.oauth.flow import new_http_client
-from mcpdeck.status import compute_statuses
+from mcpdeck.status_probe import compute_statuses
 
 GONE = "mcp.does-not-exist.invalid"  # .invalid never resolves (RFC 6761)
 

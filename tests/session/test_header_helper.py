@@ -53,7 +53,8 @@ async def test_a_helper_that_hangs_is_stopped(tmp_path: Path) -> None:
 
 async def test_status_runs_the_helper_when_it_needs_headers(tmp_path: Path) -> None:
     from mcpdeck.config.loader import load_config
-    from mcpdeck.status import codex_auth_status, compute_statuses
+    from mcpdeck.status import codex_auth_status
+    from mcpdeck.status_probe import compute_statuses
 
     home = tmp_path / "home"
     home.mkdir()

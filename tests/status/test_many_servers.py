@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig, Source
-from mcpdeck.status import compute_statuses
+from mcpdeck.status_probe import compute_statuses
 from tests.loopback import serve
 
 COUNT = 1000

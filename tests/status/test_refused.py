@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig, Source
-from mcpdeck.status import AuthInfo, StatusPlan, compute_statuses, settle_refused
+from mcpdeck.status import AuthInfo, StatusPlan
+from mcpdeck.status_probe import compute_statuses, settle_refused
 from tests.loopback import refused_port, serve
 from tests.status import servers
 

@@ -9,7 +9,7 @@ import pytest
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig, Source
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
-from mcpdeck.status import compute_statuses
+from mcpdeck.status_probe import compute_statuses
 from tests.loopback import refused_port, serve
 from tests.status import servers
 

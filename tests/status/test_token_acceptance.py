@@ -10,7 +10,7 @@ from pathlib import Path
 from mcpdeck.config.loader import load_config
 from mcpdeck.credentials.select import open_store
 from mcpdeck.demo.world import DemoWorld
-from mcpdeck.status import compute_statuses
+from mcpdeck.status_probe import compute_statuses
 from tests.integration.helpers import cli
 
 

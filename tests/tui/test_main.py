@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from mcpdeck.tui.screens.main import MainScreen
 from mcpdeck.tui.widgets.auth_panel import AuthPanel
 from mcpdeck.tui.widgets.server_table import ServerTable
@@ -119,7 +121,7 @@ async def test_config_change_on_disk_reloads(world: World) -> None:
         world.write_user(CONFIG + '\n[mcp_servers.extra]\ncommand = "true"\n')
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        screen._watch_files()
+        screen.watch_files()
         await settle(pilot, app)
         assert "extra" in screen.query_one(ServerTable).rows
 
@@ -135,3 +137,14 @@ async def test_help_lists_every_main_binding(world: World) -> None:
         words = {"enter": "Enter", "slash": "/", "question_mark": "?", "R": "R"}
         for key in keys:
             assert words.get(key, key) in text, key
+
+
+async def test_the_app_leaves_the_garbage_collector_alone(world: World) -> None:
+    """gc.freeze is the process's choice (run_tui), never a side effect of the App itself."""
+    world.write_user(CONFIG)
+    frozen = gc.get_freeze_count()
+    app = build(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.pause()
+    assert gc.get_freeze_count() == frozen

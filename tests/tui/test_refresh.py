@@ -16,6 +16,7 @@ from typing import Any
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.credentials.select import open_store
 from mcpdeck.tui.app import McpdeckApp, make_app
+from mcpdeck.tui.refresh_policy import REFRESH_COOLDOWN_SEC
 from mcpdeck.tui.screens.main import MainScreen
 from mcpdeck.tui.widgets.server_table import ServerTable
 
@@ -107,7 +108,8 @@ async def test_a_token_inside_the_margin_is_refreshed_in_the_background(
         first = stored(world)
         assert first is not None and first.expires_at is not None
         assert first.last_refresh_at is None
-        await pilot.pause(1.5)  # ticks while the countdown is far from the margin
+        # The countdown is far from the margin: whatever the ticks, nothing is due.
+        assert not any(main.refresh_policy.is_due(r, clock.now) for r in main.rows.values())
         assert stored(world) == first
 
         age_stored(world, 50)  # 10 s left of 60: inside the 15 s margin
@@ -128,8 +130,9 @@ async def test_a_token_inside_the_margin_is_refreshed_in_the_background(
 
         # The new 60 s token is outside its margin (and the cool-down would hold it anyway):
         # it is not refreshed on every tick.
-        await pilot.pause(2.5)
-        assert stored(world) == second
+        row = main.rows["linear"]
+        assert not main.refresh_policy.is_due(row, clock.now)
+        assert not main.refresh_policy.is_due(row, clock.now + REFRESH_COOLDOWN_SEC / 2)
 
 
 async def test_a_rejected_refresh_asks_for_a_login_and_is_not_retried(
@@ -156,9 +159,11 @@ async def test_a_rejected_refresh_asks_for_a_login_and_is_not_retried(
         assert [t for t, s in notes if s == "warning"] == [
             "linear: the refresh token was rejected; press l to log in again."
         ]
-        requests = len(world.auth_server.events)
-        await pilot.pause(2.5)  # ticks pass: no second attempt
-        assert len(world.auth_server.events) == requests
+        # Never retried on its own: not now, not long after the cool-down.
+        assert "linear" in main.refresh_policy.blocked
+        assert "linear" not in main.refresh_policy.in_flight
+        for later in (clock.now, clock.now + 10 * REFRESH_COOLDOWN_SEC):
+            assert not main.refresh_policy.is_due(main.rows["linear"], later)
         assert stored(world) == record
 
         # Logging in again replaces the rejected record.

@@ -62,14 +62,15 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     credentials = _open_credentials(loaded)
     if args.offline:
         return loaded, offline_statuses(loaded, credentials)
-    from mcpdeck.status import in_config_order, plan_and_settle
+    from mcpdeck.status import in_config_order
+    from mcpdeck.status_probe import plan_and_settle
 
     plan = plan_and_settle(loaded, credentials)
     if not plan.to_probe:  # no HTTP exchange needed: no event loop, no HTTP client
         return loaded, in_config_order(loaded, plan.decided)
     import asyncio
 
-    from mcpdeck.status import compute_statuses
+    from mcpdeck.status_probe import compute_statuses
 
     statuses = asyncio.run(compute_statuses(loaded, credentials, timeout=args.timeout, plan=plan))
     return loaded, statuses

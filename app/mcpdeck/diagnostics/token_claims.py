@@ -25,7 +25,9 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
         return None
     try:
         payload = json.loads(_b64url(parts[1]))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a payload nested deeper than the interpreter's stack (a hostile
+        # authorization server's token) is opaque to the doctor, not a crash.
         return None
     if not isinstance(payload, dict):
         return None

@@ -10,14 +10,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
-
 from mcpdeck.oauth.challenge import Challenge, bearer_challenge
 from mcpdeck.oauth.errors import DiscoveryError, OAuthError
 from mcpdeck.oauth.fetch import (
     MCP_PROTOCOL_VERSION,
     Fetched,
     FetchFailed,
+    HttpClient,
     bounded_request,
     require_secure,
 )
@@ -70,7 +69,7 @@ class Discovery:
 
 
 async def get_metadata(
-    http: httpx2.AsyncClient, url: str, tracer: Tracer, what: str
+    http: HttpClient, url: str, tracer: Tracer, what: str
 ) -> tuple[Fetched | None, str | None]:
     """GET one metadata URL. Returns (response, None) or (None, why it failed)."""
     if tracer.cache is not None:
@@ -102,7 +101,7 @@ async def get_metadata(
 
 
 async def _find_prm(
-    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: Tracer
+    http: HttpClient, server_url: str, challenge: Challenge | None, tracer: Tracer
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The PRM document and its URL, (None, None) when the server publishes none."""
     named = challenge.resource_metadata if challenge else None
@@ -158,7 +157,7 @@ def _valid_prm(fetched: Fetched, server_url: str, *, from_url: str) -> dict[str,
 
 
 async def _find_as_metadata(
-    http: httpx2.AsyncClient, issuer: str, tracer: Tracer
+    http: HttpClient, issuer: str, tracer: Tracer
 ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
     """AS metadata whose issuer is exactly ``issuer``; (None, None, reasons) when none."""
     require_secure(issuer, "authorization server")
@@ -200,9 +199,7 @@ async def _find_as_metadata(
     return None, None, reasons
 
 
-async def token_endpoint_of(
-    http: httpx2.AsyncClient, issuer: str, trace: FlowTrace | None = None
-) -> str:
+async def token_endpoint_of(http: HttpClient, issuer: str, trace: FlowTrace | None = None) -> str:
     """The token endpoint of ``issuer`` (exact issuer match), for a login Codex made."""
     meta, _, reasons = await _find_as_metadata(http, issuer, Tracer(trace))
     if meta is None:
@@ -225,7 +222,7 @@ def _check_endpoints(meta: dict[str, Any]) -> None:
 
 
 async def discover(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     server_url: str,
     *,
     www_authenticate: str | None = None,
@@ -243,7 +240,7 @@ async def discover(
 
 
 async def discover_from(
-    http: httpx2.AsyncClient, server_url: str, challenge: Challenge | None, tracer: Tracer
+    http: HttpClient, server_url: str, challenge: Challenge | None, tracer: Tracer
 ) -> Discovery:
     prm, prm_url = await _find_prm(http, server_url, challenge, tracer)
     if prm is not None:

@@ -4,23 +4,32 @@ The size limit counts decoded bytes as they are decoded: a 250 KB gzip body that
 250 MB (a "gzip bomb") stops at the limit instead of being inflated whole. mcpdeck decodes the
 raw stream itself with ``zlib`` and a ``max_length``, so no single chunk can inflate past it.
 
-Only stdlib and httpx2 here: ``mcpdeck list`` reaches this module through discovery.
+Every request here goes through :func:`open_stream`, which takes either client: the
+``httpx2.AsyncClient`` of :func:`mcpdeck.net.new_client` (login, refresh, the doctor) or the
+lean :class:`mcpdeck.net_probe.ProbeClient` of status probes. httpx2 is imported only when an
+httpx2 client is used: ``mcpdeck list`` reaches this module through discovery.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import zlib
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
-import httpx2
-
-from mcpdeck.net import is_loopback_host
+from mcpdeck.net import describe_http_error, is_loopback_host
+from mcpdeck.net_probe import ProbeClient, TransportError
 from mcpdeck.oauth.errors import InsecureEndpointError, OAuthError
+
+if TYPE_CHECKING:
+    import httpx2
+
+HttpClient: TypeAlias = "httpx2.AsyncClient | ProbeClient"
 
 MAX_BODY_BYTES = 256 * 1024
 DEFAULT_TIMEOUT_SEC = 10.0
@@ -57,7 +66,7 @@ def initialize_request(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
 class Fetched:
     url: str
     status: int
-    headers: httpx2.Headers
+    headers: Mapping[str, str]  # looked up by lower-case name
     body: bytes
     elapsed_ms: float
     too_large: bool = False
@@ -79,8 +88,50 @@ class FetchFailed(OAuthError):
     """The request did not produce a response (connection refused, timeout, …)."""
 
 
+@contextlib.asynccontextmanager
+async def open_stream(
+    http: HttpClient,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    json_body: Any = None,
+    data: dict[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+    timeout: float,
+) -> AsyncIterator[Any]:
+    """One request that never follows redirects, on either client; the response (status_code,
+    headers, ``aiter_raw``) inside the ``async with``. Raises :class:`TransportError` when no
+    response arrives."""
+    if isinstance(http, ProbeClient):
+        if data is not None or auth is not None:
+            raise TypeError("the probe client sends JSON bodies only")
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body, separators=(",", ":")).encode()
+            headers = {"Content-Type": "application/json", **headers}
+        async with http.stream(method, url, headers=headers, content=content, timeout=timeout) as r:
+            yield r
+        return
+    import httpx2
+
+    kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+    if data is not None:
+        kwargs["data"] = data
+    if json_body is not None:
+        kwargs["json"] = json_body
+    if auth is not None:
+        kwargs["auth"] = httpx2.BasicAuth(*auth)
+    kwargs["timeout"] = httpx2.Timeout(timeout)
+    try:
+        async with http.stream(method, url, **kwargs) as response:
+            yield response
+    except httpx2.HTTPError as exc:
+        raise TransportError(describe_http_error(exc)) from None
+
+
 async def bounded_request(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     method: str,
     url: str,
     *,
@@ -93,20 +144,18 @@ async def bounded_request(
 ) -> Fetched:
     """One request; never follows redirects; reads at most ``max_bytes`` of body."""
     started = time.monotonic()
-    kwargs: dict[str, Any] = {
-        "headers": {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})},
-        "follow_redirects": False,
-    }
-    if data is not None:
-        kwargs["data"] = data
-    if json_body is not None:
-        kwargs["json"] = json_body
-    if auth is not None:
-        kwargs["auth"] = httpx2.BasicAuth(*auth)
-    kwargs["timeout"] = httpx2.Timeout(timeout)
     try:
         async with asyncio.timeout(timeout):
-            async with http.stream(method, url, **kwargs) as response:
+            async with open_stream(
+                http,
+                method,
+                url,
+                headers={"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})},
+                json_body=json_body,
+                data=data,
+                auth=auth,
+                timeout=timeout,
+            ) as response:
                 reader = _BoundedBody(response.headers.get("content-encoding", ""), max_bytes, url)
                 async for chunk in response.aiter_raw():
                     if not reader.feed(chunk):
@@ -122,8 +171,8 @@ async def bounded_request(
                 )
     except TimeoutError:
         raise FetchFailed(f"{url}: no answer within {timeout:g} s") from None
-    except httpx2.HTTPError as exc:
-        raise FetchFailed(f"{url}: {describe_http_error(exc)}") from None
+    except TransportError as exc:
+        raise FetchFailed(f"{url}: {exc.reason}") from None
 
 
 class _BoundedBody:
@@ -197,15 +246,6 @@ class _BoundedBody:
             # Not what the header said: hand back the bytes as sent; the JSON check says why.
             return b"".join(self.raw), False
         return b"".join(self.parts), False
-
-
-def describe_http_error(exc: httpx2.HTTPError) -> str:
-    """A transport failure in a few words, for one-line errors."""
-    if isinstance(exc, httpx2.ConnectError):
-        return "connection failed"
-    if isinstance(exc, httpx2.TimeoutException):
-        return "timed out"
-    return type(exc).__name__
 
 
 def split_url(url: str, what: str) -> Any:

@@ -8,12 +8,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
-
 from mcpdeck.oauth.challenge import Challenge, bearer_challenge
 from mcpdeck.oauth.discovery import discover_from, get_metadata
 from mcpdeck.oauth.errors import OAuthError
-from mcpdeck.oauth.fetch import Fetched, require_secure
+from mcpdeck.oauth.fetch import Fetched, HttpClient, require_secure
 from mcpdeck.oauth.resource_urls import as_metadata_urls, origin_of, prm_well_known_urls
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.oauth.tracer import Tracer
@@ -44,7 +42,7 @@ class MetadataCache:
     (``prefetch``: the predicted URLs of a probe).
     """
 
-    def __init__(self, http: httpx2.AsyncClient) -> None:
+    def __init__(self, http: HttpClient) -> None:
         self._http = http
         self._tasks: dict[str, asyncio.Task[tuple[Fetched | None, str | None]]] = {}
 
@@ -75,7 +73,7 @@ def _secure(url: str) -> bool:
 
 
 async def probe_server(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     server_url: str,
     *,
     trace: FlowTrace | None = None,

@@ -6,40 +6,38 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping
 
-import httpx2
-
+from mcpdeck.net_probe import TransportError
 from mcpdeck.oauth.errors import DiscoveryError
-from mcpdeck.oauth.fetch import MCP_PROTOCOL_VERSION, describe_http_error, initialize_request
+from mcpdeck.oauth.fetch import MCP_PROTOCOL_VERSION, HttpClient, initialize_request, open_stream
 from mcpdeck.oauth.tracer import Tracer
 
 PROBE_TIMEOUT_SEC = 10.0
 
 
 async def unauthenticated_request(
-    http: httpx2.AsyncClient, server_url: str, tracer: Tracer, timeout: float
-) -> tuple[int, httpx2.Headers] | None:
+    http: HttpClient, server_url: str, tracer: Tracer, timeout: float
+) -> tuple[int, Mapping[str, str]] | None:
     """POST an initialize as an unauthenticated client; GET when POST is not allowed."""
     body, headers = initialize_request("probe")
     get_headers = {"Accept": "text/event-stream", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION}
     for method in ("POST", "GET"):
         started = time.monotonic()
         try:
-            async with http.stream(
+            async with open_stream(
+                http,
                 method,
                 server_url,
                 headers=headers if method == "POST" else get_headers,
-                json=body if method == "POST" else None,
-                follow_redirects=False,
-                timeout=httpx2.Timeout(timeout),
+                json_body=body if method == "POST" else None,
+                timeout=timeout,
             ) as response:
                 status, resp_headers = response.status_code, response.headers
                 # The body is not needed (and an SSE body may never end): close at once.
-        except httpx2.HTTPError as exc:
-            tracer.emit(
-                "probe", "fail", f"{method} {server_url}: {type(exc).__name__}", url=server_url
-            )
-            raise DiscoveryError(f"{server_url}: {describe_http_error(exc)}") from None
+        except TransportError as exc:
+            tracer.emit("probe", "fail", f"{method} {server_url}: {exc.reason}", url=server_url)
+            raise DiscoveryError(f"{server_url}: {exc.reason}") from None
         ms = (time.monotonic() - started) * 1000
         tracer.emit(
             "probe",
@@ -58,10 +56,13 @@ async def unauthenticated_request(
     return None
 
 
-async def _end_session(http: httpx2.AsyncClient, server_url: str, session: str) -> None:
-    with contextlib.suppress(httpx2.HTTPError):
-        await http.delete(
+async def _end_session(http: HttpClient, server_url: str, session: str) -> None:
+    with contextlib.suppress(TransportError):
+        async with open_stream(
+            http,
+            "DELETE",
             server_url,
             headers={"Mcp-Session-Id": session, "MCP-Protocol-Version": MCP_PROTOCOL_VERSION},
             timeout=2.0,
-        )
+        ):
+            pass

@@ -61,8 +61,10 @@ class McpdeckApp(App[int]):
         scrub: Scrub = home_scrub,
         cursor_blink: bool = True,
         subtitle: str | None = None,
+        after_first_paint: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        self._after_first_paint = after_first_paint
         self.services = services
         self.clock = clock
         self.scrub = scrub
@@ -85,9 +87,8 @@ class McpdeckApp(App[int]):
 
         self._apply_settings()
         self.push_screen(MainScreen())
-        # Everything imported and built so far lives as long as the app: keep it out of the
-        # cyclic collector, whose full passes would otherwise pause the UI for ~100 ms.
-        self.call_after_refresh(gc.freeze)
+        if self._after_first_paint is not None:
+            self.call_after_refresh(self._after_first_paint)
 
     def _apply_settings(self) -> None:
         """The user's keymap from mcpdeck's settings file; each problem is one toast."""
@@ -137,10 +138,20 @@ def make_app(
     scrub: Scrub = home_scrub,
     cursor_blink: bool = True,
     subtitle: str | None = None,
+    after_first_paint: Callable[[], object] | None = None,
 ) -> McpdeckApp:
-    """Build the app from its inputs; tests pass their own clock, scrubber and services."""
+    """Build the app from its inputs; tests pass their own clock, scrubber and services.
+
+    ``after_first_paint`` runs once, after the first screen update (the process-wide set-up
+    of :func:`run_tui`; never in tests).
+    """
     return McpdeckApp(
-        services, clock=clock, scrub=scrub, cursor_blink=cursor_blink, subtitle=subtitle
+        services,
+        clock=clock,
+        scrub=scrub,
+        cursor_blink=cursor_blink,
+        subtitle=subtitle,
+        after_first_paint=after_first_paint,
     )
 
 
@@ -159,7 +170,11 @@ def run_tui(
     subtitle = "demo" if demo is not None else home_scrub(str(codex_home))
     if profile:
         subtitle += f" · profile {profile}"
-    app = make_app(services, subtitle=subtitle)
+    # Everything imported and built up to the first frame lives as long as this process: frozen,
+    # it is out of the cyclic collector, whose full passes took 40-70 ms with 1000 servers
+    # (20-32 ms frozen; gc callbacks around benchmarks/tui_probe.py, 2 runs each).
+    # Here and not in the App: a process-wide side effect has no place in every test's run_test.
+    app = make_app(services, subtitle=subtitle, after_first_paint=gc.freeze)
     result = app.run()
     # An unhandled exception ends the app with return code 1 after Textual has restored the
     # terminal and printed the traceback: the process must say it failed, not exit 0.

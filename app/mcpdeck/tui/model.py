@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mcpdeck.config.model import ServerConfig
     from mcpdeck.diagnostics.edits import ConfigEdit
 
 # The contract's four values, plus what the TUI shows before a result arrives.
@@ -32,6 +33,18 @@ class Probe:
     obtained_at: float | None = None  # last login
     checked_at: float | None = None
     failed: bool = False  # the probe itself failed (timeout, refused, garbage)
+
+
+@dataclass
+class RowState:
+    """What the server list knows of one server: its config, its last probe, what is running."""
+
+    server: ServerConfig
+    probe: Probe | None = None
+    checking: bool = True
+    tool_count: int | None = None
+    refreshing: bool = False  # a background token refresh is in flight
+    bearer_set: bool | None = None  # None when the server has no bearer_token_env_var
 
 
 @dataclass(frozen=True)

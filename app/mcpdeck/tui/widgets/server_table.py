@@ -7,7 +7,6 @@ its own line only (the line API), so keys stay answered while probes stream in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -20,9 +19,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from mcpdeck.config.model import ServerConfig
 from mcpdeck.tui.format import STATUS_LOOK, source_badge, status_key, time_left, transport_word
-from mcpdeck.tui.model import Probe
+from mcpdeck.tui.model import RowState
 from mcpdeck.tui.safe_text import outside
 from mcpdeck.tui.widgets.look import theme_color
 
@@ -40,16 +38,6 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 # dropped from the end of this list first (an 80-column terminal keeps Enabled and Tools).
 KEEP_ORDER = ("name", "auth", "expires", "enabled", "tools", "transport", "source")
 NAME_MIN = 12  # a long name is cut to this (with …) before Auth or Expires would go
-
-
-@dataclass
-class RowState:
-    server: ServerConfig
-    probe: Probe | None = None
-    checking: bool = True
-    tool_count: int | None = None
-    refreshing: bool = False  # a background token refresh is in flight
-    bearer_set: bool | None = None  # None when the server has no bearer_token_env_var
 
 
 Cell = tuple[str, str | None, bool]  # text, theme variable, bold

@@ -1,0 +1,296 @@
+"""The status probe's lean HTTP/1.1 client against real sockets on 127.0.0.1.
+
+Each server here answers with canned bytes (honest, hostile or silent) and records what it was
+sent and how many connections it accepted, so the rules of ``mcpdeck.net`` are checked on the
+wire: no redirects followed, timeouts, size limits, keep-alive reuse, proxies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from mcpdeck import net
+from mcpdeck.net_probe import ProbeClient, TransportError
+from mcpdeck.oauth.fetch import MAX_BODY_BYTES, FetchFailed, bounded_request
+from mcpdeck.oauth.probe import MetadataCache, probe_server
+
+
+@dataclass
+class Seen:
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)  # request heads, as sent
+
+
+Answer = Callable[[bytes], bytes | None]  # request head → raw response (None: never answer)
+
+
+@asynccontextmanager
+async def raw_server(answer: Answer, *, keep_alive: bool = True) -> AsyncIterator[tuple[str, Seen]]:
+    seen = Seen()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                seen.requests.append(head)
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                if length:
+                    await reader.readexactly(length)
+                out = answer(head)
+                if out is None:
+                    await asyncio.sleep(3600)
+                    return
+                writer.write(out)
+                await writer.drain()
+                if not keep_alive:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        server.close()
+
+
+def response(status: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
+    lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def always(raw: bytes) -> Answer:
+    return lambda _head: raw
+
+
+async def test_a_redirect_is_handed_back_not_followed() -> None:
+    async with raw_server(always(b"")) as (target, target_seen):
+        moved = response("302 Found", {"Location": f"{target}/elsewhere"})
+        async with raw_server(always(moved)) as (origin, _):
+            client = ProbeClient(environ={})
+            try:
+                fetched = await bounded_request(client, "GET", f"{origin}/.well-known/x")
+            finally:
+                await client.aclose()
+    assert fetched.status == 302 and fetched.headers.get("Location") == f"{target}/elsewhere"
+    assert target_seen.requests == []
+
+
+async def test_a_silent_server_times_out() -> None:
+    async with raw_server(lambda _head: None) as (silent, _):
+        client = ProbeClient(environ={})
+        try:
+            with pytest.raises(FetchFailed, match=r"timed out|no answer within"):
+                await bounded_request(client, "GET", f"{silent}/x", timeout=0.3)
+        finally:
+            await client.aclose()
+
+
+async def test_a_refused_port_is_a_connection_failure() -> None:
+    async with raw_server(always(b"")) as (origin, _):
+        pass  # closed: nothing listens on that port any more
+    client = ProbeClient(environ={})
+    try:
+        with pytest.raises(FetchFailed, match="connection failed"):
+            await bounded_request(client, "GET", f"{origin}/x", timeout=2)
+    finally:
+        await client.aclose()
+
+
+async def test_connections_are_reused_per_origin() -> None:
+    ok = response("200 OK", {"Content-Type": "application/json"}, b"{}")
+    async with raw_server(always(ok)) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            for n in range(5):
+                fetched = await bounded_request(client, "GET", f"{origin}/doc/{n}")
+                assert fetched.json_object() == {}
+        finally:
+            await client.aclose()
+    assert len(seen.requests) == 5 and seen.connections == 1
+
+
+async def test_a_connection_the_server_closed_is_replaced() -> None:
+    ok = response("200 OK", {}, b"{}")
+    async with raw_server(always(ok), keep_alive=False) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            for _ in range(3):
+                assert (await bounded_request(client, "GET", f"{origin}/x")).status == 200
+                await asyncio.sleep(0.05)  # the server's close reaches the client
+        finally:
+            await client.aclose()
+    assert seen.connections == 3
+
+
+async def test_request_line_and_headers_on_the_wire() -> None:
+    async with raw_server(always(response("401 Unauthorized"))) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            await bounded_request(
+                client,
+                "POST",
+                f"{origin}/a path/ü?q=1 2",
+                headers={"Accept": "application/json"},
+                json_body={"k": "v"},
+            )
+        finally:
+            await client.aclose()
+    (head,) = seen.requests
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"POST /a%20path/%C3%BC?q=1%202 HTTP/1.1"
+    assert f"host: {origin.removeprefix('http://')}".encode() in head.lower()
+    assert b"content-type: application/json" in head.lower()
+    assert b"content-length: 9" in head.lower()  # {"k":"v"}
+
+
+async def test_a_response_head_that_never_ends_is_refused_not_buffered() -> None:
+    huge = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"x" * (1024 * 1024)  # 1 MiB, no end of head
+    async with raw_server(always(huge)) as (origin, _):
+        client = ProbeClient(environ={})
+        try:
+            with pytest.raises(FetchFailed, match="RemoteProtocolError"):
+                await bounded_request(client, "GET", f"{origin}/x")
+        finally:
+            await client.aclose()
+
+
+async def test_garbage_instead_of_http_is_a_clean_failure() -> None:
+    async with raw_server(always(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")) as (origin, _):
+        client = ProbeClient(environ={})
+        try:
+            with pytest.raises(FetchFailed, match="RemoteProtocolError"):
+                await bounded_request(client, "GET", f"{origin}/x")
+        finally:
+            await client.aclose()
+
+
+async def test_a_body_cut_short_is_a_failure_not_a_document() -> None:
+    cut = response("200 OK", {}, b'{"issuer": "x"}')[:-5]
+    async with raw_server(always(cut), keep_alive=False) as (origin, _):
+        client = ProbeClient(environ={})
+        try:
+            with pytest.raises(FetchFailed, match="RemoteProtocolError"):
+                await bounded_request(client, "GET", f"{origin}/x")
+        finally:
+            await client.aclose()
+
+
+async def test_chunked_and_gzip_bodies_are_decoded_within_the_limit() -> None:
+    doc = json.dumps({"issuer": "http://127.0.0.1"}).encode()
+    packed = gzip.compress(doc)
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
+        + f"{len(packed):x}\r\n".encode()
+        + packed
+        + b"\r\n0\r\n\r\n"
+    )
+    big = response("200 OK", {}, b"x" * (MAX_BODY_BYTES + 10))
+    async with raw_server(always(chunked)) as (origin, _), raw_server(always(big)) as (large, _):
+        client = ProbeClient(environ={})
+        try:
+            fetched = await bounded_request(client, "GET", f"{origin}/x")
+            assert fetched.json_object() == {"issuer": "http://127.0.0.1"}
+            assert (await bounded_request(client, "GET", f"{large}/x")).too_large
+        finally:
+            await client.aclose()
+
+
+async def test_a_proxy_named_by_the_environment_is_used() -> None:
+    answer = response("401 Unauthorized", {"WWW-Authenticate": 'Bearer realm="proxied"'})
+    async with raw_server(always(answer)) as (proxy, seen):
+        client = ProbeClient(environ={"http_proxy": proxy})
+        try:
+            url = "http://mcp.does-not-exist.invalid/mcp"
+            async with client.stream("GET", url, headers={}, timeout=5) as r:
+                assert r.status_code == 401
+        finally:
+            await client.aclose()
+    assert seen.requests and seen.requests[0].startswith(f"GET {url} HTTP/1.1".encode())
+
+
+async def test_an_unsupported_scheme_is_a_transport_error() -> None:
+    client = ProbeClient(environ={})
+    with pytest.raises(TransportError):
+        client.stream("GET", "ftp://127.0.0.1/x", headers={}, timeout=1)
+    await client.aclose()
+
+
+async def test_no_tls_context_for_plain_http() -> None:
+    net.ssl_context.cache_clear()
+    async with raw_server(always(response("401 Unauthorized"))) as (origin, _):
+        client = ProbeClient(environ={})
+        try:
+            await probe_server(client, f"{origin}/mcp")
+        finally:
+            await client.aclose()
+    assert net.ssl_context.cache_info().misses == 0
+
+
+def _two_tenants(holder: dict[str, str]) -> Answer:
+    """``/a/mcp`` names the origin as its authorization server, ``/b/mcp`` names
+    ``{origin}/tenant``; the origin publishes AS metadata for both issuers."""
+
+    def answer(head: bytes) -> bytes:
+        base = holder["base"]
+        path = head.split(b" ", 2)[1].decode()
+        prm_prefix = "/.well-known/oauth-protected-resource"
+        if path in ("/a/mcp", "/b/mcp"):
+            challenge = f'Bearer resource_metadata="{base}{prm_prefix}{path}"'
+            return response("401 Unauthorized", {"WWW-Authenticate": challenge})
+        if path.startswith(prm_prefix):
+            resource = path.removeprefix(prm_prefix)
+            issuer = base if resource == "/a/mcp" else f"{base}/tenant"
+            doc = {"resource": f"{base}{resource}", "authorization_servers": [issuer]}
+            return response("200 OK", {}, json.dumps(doc).encode())
+        if path.startswith("/.well-known/oauth-authorization-server"):
+            me = base + path.removeprefix("/.well-known/oauth-authorization-server")
+            doc = {
+                "issuer": me,
+                "authorization_endpoint": f"{me}/authorize",
+                "token_endpoint": f"{me}/token",
+            }
+            return response("200 OK", {}, json.dumps(doc).encode())
+        return response("404 Not Found")
+
+    return answer
+
+
+async def test_speculative_origin_metadata_is_discarded_when_the_prm_names_another_issuer() -> None:
+    # The probe fetches the origin's AS metadata before it knows the issuer. /a's PRM names the
+    # origin: that metadata is used. /b's names another issuer: its own metadata is fetched
+    # and used, the speculative one is not.
+    holder: dict[str, str] = {}
+    async with raw_server(_two_tenants(holder)) as (base, seen):
+        holder["base"] = base
+        client = ProbeClient(environ={})
+        cache = MetadataCache(client)
+        try:
+            a = await probe_server(client, f"{base}/a/mcp", cache=cache)
+            b = await probe_server(client, f"{base}/b/mcp", cache=cache)
+        finally:
+            await cache.aclose()
+            await client.aclose()
+    assert a.oauth and a.issuer == base and a.as_metadata is not None
+    assert a.as_metadata["token_endpoint"] == f"{base}/token"
+    assert b.oauth and b.issuer == f"{base}/tenant" and b.as_metadata is not None
+    assert b.as_metadata["token_endpoint"] == f"{base}/tenant/token"
+    paths = [h.split(b" ", 2)[1] for h in seen.requests]
+    # the origin's metadata once for both probes (shared per run), the tenant's once
+    assert paths.count(b"/.well-known/oauth-authorization-server") == 1
+    assert paths.count(b"/.well-known/oauth-authorization-server/tenant") == 1
