@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mcpdeck.demo.authorization_server import AccessTokenInfo
+from mcpdeck.demo.as_grants import AccessTokenInfo
 from mcpdeck.demo.resources import canonical_resource
 
 Verifier = Callable[[str], AccessTokenInfo | None]
