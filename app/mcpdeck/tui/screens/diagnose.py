@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,6 +22,7 @@ from mcpdeck.tui.safe_text import plain
 from mcpdeck.tui.widgets.deck_footer import DeckFooter
 from mcpdeck.tui.widgets.facts import Facts
 from mcpdeck.tui.widgets.look import themed
+from mcpdeck.tui.widgets.report_details import finding_cells, finding_detail, tool_detail
 from mcpdeck.tui.widgets.timeline import trace_table
 
 if TYPE_CHECKING:
@@ -43,8 +43,6 @@ TABS = (
 # On a narrow terminal the tab bar uses these shorter words so all eight tabs fit in 80 columns.
 SHORT_LABELS = {"resources": "Res", "templates": "Tmpl"}
 NARROW_TABS = 110
-FINDING_WIDTH = 28
-SEVERITY_LOOK = {"error": ("✗", "error"), "warning": ("!", "warning"), "info": ("·", "accent")}
 
 ToolsKnown = Callable[[str, int | None], None]
 
@@ -291,85 +289,20 @@ class DiagnosticScreen(Screen[None]):
         self._show_tool(0)
 
     def _show_tool(self, index: int) -> None:
-        box = self.query_one("#tool-detail", Static)
-        tools = self.report.tools if self.report else []
-        if not tools:
-            why = self.report.session_error if self.report and self.report.session_error else None
-            box.update(
-                self._m("[dim]No tools: $why[/]", why=why)
-                if why
-                else "[dim]The server lists no tools.[/]"
-            )
-            return
-        tool = tools[min(index, len(tools) - 1)]
-        # The server's key order (type, properties, required) reads better than sorted keys.
-        schema = (
-            json.dumps(tool.input_schema, indent=2, ensure_ascii=False)
-            if tool.input_schema
-            else None
-        )
-        state = (
-            "exposed to the client"
-            if tool.exposed
-            else f"hidden by {tool.hidden_by or 'the tool filters'}"
-        )
-        box.update(
-            self._m(
-                "[b]$name[/b]  [dim]$state · Enter calls it[/]\n\n"
-                + ("$description" if tool.description else "[dim]no description[/]")
-                + "\n\n[b]Input schema[/b]\n"
-                + ("$schema" if schema else "[dim]none given[/]"),
-                name=tool.name,
-                state=state,
-                description=tool.description or "",
-                schema=schema or "",
-            )
+        self.query_one("#tool-detail", Static).update(
+            tool_detail(self.report, index, self.app.scrub)
         )
 
     def _fill_findings(self, findings: list[FindingView]) -> None:
         table = self.query_one("#findings-table", DataTable)
         table.clear()
         for i, finding in enumerate(findings):
-            glyph, var = SEVERITY_LOOK.get(finding.severity, ("·", "foreground"))
-            fix = "Enter: apply" if finding.edit else ("see detail" if finding.fix else "")
-            # The whole message is in the detail beside; here it leaves room for the Fix column.
-            message = self.app.outside(finding.message)
-            if len(message) > FINDING_WIDTH:
-                message = message[: FINDING_WIDTH - 1] + "…"
-            table.add_row(
-                themed(self.app, f"{glyph} {finding.severity}", var),
-                Text(message),
-                fix,
-                key=str(i),
-            )
+            table.add_row(*finding_cells(self.app, finding, self.app.scrub), key=str(i))
         self._show_finding(0)
 
     def _show_finding(self, index: int) -> None:
-        box = self.query_one("#finding-detail", Static)
-        findings = self.report.findings if self.report else []
-        if not findings:
-            box.update("[$success]✓ Nothing to fix.[/]")
-            return
-        f = findings[min(index, len(findings) - 1)]
-        glyph, var = SEVERITY_LOOK.get(f.severity, ("·", "foreground"))
-        template = ""
-        if f.edit:  # first: on a small terminal the end of a long detail is below the fold
-            template += (
-                "[b]Enter[/b] applies the config change below (you will be asked first).\n\n"
-            )
-        template += f"[${var}][b]{glyph} $severity[/b][/]  $message\n\n"
-        if f.fix:
-            template += "[b]Fix[/b]  $fix\n\n"
-        if f.edit or f.edit_text:
-            template += "[b]Config change[/b]\n$change\n\n"
-        box.update(
-            self._m(
-                template.rstrip("\n"),
-                severity=f.severity,
-                message=f.message,
-                fix=f.fix or "",
-                change=f.edit_text,
-            )
+        self.query_one("#finding-detail", Static).update(
+            finding_detail(self.report, index, self.app.scrub)
         )
 
     # -- events --------------------------------------------------------------------------
