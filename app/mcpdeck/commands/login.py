@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -28,19 +29,45 @@ _MARKS = {
 PROBE_TIMEOUT_SEC = 10.0
 
 
-def _printer(console: Any) -> Any:
+def _console() -> Any:
+    """rich on a terminal, where the marks get their colours; None (plain ``print``) when the
+    output goes to a pipe or a file, where rich would write the same characters.
+
+    Importing rich.console cost about 13 ms of every scripted login (and ``add --url``), a
+    sixth of the command's start-up. FORCE_COLOR asks for rich's colours even in a pipe.
+    """
+    if not (sys.stdout.isatty() or os.environ.get("FORCE_COLOR")):
+        return None
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _say(console: Any, parts: list[tuple[str, str]], *, soft_wrap: bool = False) -> None:
+    """One line of (text, rich style) parts; Text, never markup: names and URLs print as written."""
+    if console is None:
+        # What rich writes to a file: the text, tabs expanded to its 8 columns, no styles.
+        print("".join(text for text, _ in parts).expandtabs(8), flush=True)
+        return
     from rich.text import Text
 
+    console.print(Text.assemble(*parts), soft_wrap=soft_wrap, highlight=False)
+
+
+def _printer(console: Any) -> Any:
     from mcpdeck.oauth.trace import AuthorizationUrl
     from mcpdeck.redact import for_display, sanitize
 
     def show(event: FlowEvent) -> None:
         mark, style = _MARKS.get(event.status, ("·", ""))
         if isinstance(event, AuthorizationUrl) and event.url:
-            console.print(
-                Text.assemble(
-                    (f" {mark} ", style), (f"{'authorize':<13}", "bold"), "open this URL to log in:"
-                )
+            _say(
+                console,
+                [
+                    (f" {mark} ", style),
+                    (f"{'authorize':<13}", "bold"),
+                    ("open this URL to log in:", ""),
+                ],
             )
             # Plain print: the URL must stay one unbroken, copyable line. Sanitized, not
             # redacted: a masked parameter would make the URL useless, and it carries no token.
@@ -48,10 +75,11 @@ def _printer(console: Any) -> Any:
             return
         if event.step == "error":
             return  # the command's one-line error says it once, on stderr
-        line = Text.assemble(
-            (f" {mark} ", style), (f"{event.step:<13}", "bold"), for_display(event.summary)
+        _say(
+            console,
+            [(f" {mark} ", style), (f"{event.step:<13}", "bold"), (for_display(event.summary), "")],
+            soft_wrap=True,
         )
-        console.print(line, soft_wrap=True, highlight=False)
 
     return show
 
@@ -134,15 +162,12 @@ def _run_login(
     open_browser: bool,
     timeout: float,
 ) -> int:
-    from rich.console import Console
-    from rich.text import Text
-
     from mcpdeck.credentials.select import open_store
     from mcpdeck.oauth.flow import login
     from mcpdeck.oauth.trace import CredentialsStored, FlowTrace
     from mcpdeck.redact import for_display
 
-    console = Console(highlight=False)
+    console = _console()
     store = open_store(
         loaded.settings.credentials_store,
         loaded.codex_home,
@@ -150,7 +175,7 @@ def _run_login(
     )
     trace = FlowTrace(_printer(console))
     # Text, not markup: a URL holding "[/oops]" or "[link=…]" prints as written.
-    console.print(Text(for_display(f"Logging in to '{server.name}' ({server.url})")))
+    _say(console, [(for_display(f"Logging in to '{server.name}' ({server.url})"), "")])
     try:
         record = asyncio.run(
             login(

@@ -11,7 +11,6 @@ import asyncio
 import os
 import shlex
 import subprocess
-import webbrowser
 
 from mcpdeck.oauth.trace import FlowTrace
 
@@ -45,6 +44,9 @@ async def open_in_browser(url: str, trace: FlowTrace | None) -> bool:
         opened, why = await asyncio.to_thread(_run_browser_env, url)
         reason = why or reason
     else:
+        # Imported here: a BROWSER command (above) does without it, and it costs ~2 ms.
+        import webbrowser
+
         try:
             opened = await asyncio.to_thread(webbrowser.open, url)
         except webbrowser.Error as exc:

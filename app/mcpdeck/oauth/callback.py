@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -77,8 +76,17 @@ h1{{font-size:1.2rem;margin:0 0 .6rem}}p{{margin:0;color:#555}}</style></head>
 """
 
 
+# html.escape's five replacements: importing html (which loads html.entities) cost ~1 ms of
+# every login.
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+)
+
+
 def _page(title: str, message: str) -> bytes:
-    return _PAGE.format(title=html.escape(title), message=html.escape(message)).encode()
+    return _PAGE.format(
+        title=title.translate(_HTML_ESCAPES), message=message.translate(_HTML_ESCAPES)
+    ).encode()
 
 
 class CallbackListener:
