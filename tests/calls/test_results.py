@@ -71,7 +71,7 @@ def test_saved_files_are_named_by_mcpdeck_not_the_server(tmp_path: Path) -> None
 
 
 def test_uri_templates_expand_their_variables() -> None:
-    from mcpdeck.tui.screens.call import expand_template, template_schema
+    from mcpdeck.tui.uri_template import expand_template, template_schema
 
     assert template_schema("issue://{id}/comments{?page,size}") == {
         "type": "object",

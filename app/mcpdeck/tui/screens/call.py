@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,59 +23,16 @@ from mcpdeck.session.results import CallResult, Progress
 from mcpdeck.session.schema_form import build_form, validate_arguments
 from mcpdeck.tui.errors import one_line
 from mcpdeck.tui.history import CallRequest
+from mcpdeck.tui.uri_template import expand_template, template_schema
 from mcpdeck.tui.widgets.result_view import ResultView
 from mcpdeck.tui.widgets.tool_form import ToolForm
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import LoadedConfig
     from mcpdeck.tui.app import McpdeckApp
-    from mcpdeck.tui.model import ReportView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-_TEMPLATE_VAR = re.compile(r"\{([+#./;?&]?)([A-Za-z0-9_,.*]+)\}")
 _VERBS = {"tool": "Call", "resource": "Read", "prompt": "Get"}
-
-
-def template_schema(template: str) -> dict[str, Any]:
-    """A resource template's variables as a form schema: path variables are required strings,
-    query variables (``{?a,b}``, ``{&c}``) optional ones."""
-    names: list[str] = []
-    required: list[str] = []
-    for op, spec in _TEMPLATE_VAR.findall(template):
-        for name in spec.split(","):
-            name = name.rstrip("*")
-            if name and name not in names:
-                names.append(name)
-                if op not in ("?", "&"):
-                    required.append(name)
-    return {
-        "type": "object",
-        "properties": {n: {"type": "string"} for n in names},
-        "required": required,
-    }
-
-
-def expand_template(template: str, values: dict[str, Any]) -> str:
-    """RFC 6570 expansion for the forms resource templates use: ``{var}``, reserved ``{+var}``
-    and ``{#var}``, labels ``{.var}``, paths ``{/var}``, and queries ``{?a,b}`` / ``{&c}``
-    (unset query variables are left out)."""
-    from urllib.parse import quote
-
-    def one(match: re.Match[str]) -> str:
-        op, spec = match.groups()
-        names = [n.rstrip("*") for n in spec.split(",")]
-        safe = "/:?#[]@!$&'()*+,;=" if op in ("+", "#") else ""
-        if op in ("?", "&"):
-            pairs = [
-                f"{n}={quote(str(values[n]), safe='')}"
-                for n in names
-                if values.get(n) not in (None, "")
-            ]
-            return (op + "&".join(pairs)) if pairs else ""
-        text = ",".join(quote(str(values.get(n, "")), safe=safe) for n in names)
-        return (op if op in ("#", ".", "/") else "") + text
-
-    return _TEMPLATE_VAR.sub(one, template)
 
 
 class CallProgress(Message):
@@ -376,89 +332,3 @@ class CallScreen(Screen[None]):
         self.app.push_screen(
             HistoryScreen(r.server, self.app.history, only=(r.kind, r.title or r.target)), chosen
         )
-
-
-# -- opening a call from the diagnostic screen's tabs ------------------------------------------
-
-
-def open_item(
-    screen: Screen[Any], loaded: LoadedConfig, report: ReportView, kind: str, index: int
-) -> None:
-    """Enter on row ``index`` of the tools, resources, templates or prompts tab."""
-    app: McpdeckApp = screen.app  # type: ignore[assignment]
-    server = report.name
-    if kind == "tools" and index < len(report.tools):
-        tool = report.tools[index]
-        if not tool.exposed:
-            app.notify(
-                app.outside(
-                    f"{tool.name} is hidden from Codex by {tool.hidden_by or 'a filter'};"
-                    " mcpdeck can still call it."
-                ),
-                markup=False,
-                severity="warning",
-            )
-        app.push_screen(
-            CallScreen(
-                loaded,
-                CallRequest(server, "tool", tool.name),
-                schema=tool.input_schema,
-                description=tool.description,
-            )
-        )
-    elif kind == "resources" and index < len(report.resources):
-        item = report.resources[index]
-        app.push_screen(
-            CallScreen(
-                loaded,
-                CallRequest(server, "resource", item.detail, title=item.name),
-                description=item.description,
-                run_now=True,
-            )
-        )
-    elif kind == "templates" and index < len(report.templates):
-        item = report.templates[index]
-        app.push_screen(
-            CallScreen(
-                loaded,
-                CallRequest(server, "resource", item.detail, title=item.name),
-                description=item.description,
-                template=item.detail,
-            )
-        )
-    elif kind == "prompts" and index < len(report.prompts):
-        item = report.prompts[index]
-        app.push_screen(
-            CallScreen(
-                loaded,
-                CallRequest(server, "prompt", item.name),
-                schema=item.input_schema,
-                description=item.description,
-                run_now=not item.input_schema.get("properties"),
-            )
-        )
-
-
-def open_history(screen: Screen[Any], loaded: LoadedConfig, report: ReportView) -> None:
-    """``h``: the server's calls in this session; Enter runs one again in its call screen."""
-    from mcpdeck.tui.screens.history import HistoryScreen
-
-    app: McpdeckApp = screen.app  # type: ignore[assignment]
-
-    def chosen(request: CallRequest | None) -> None:
-        if request is None:
-            return
-        schema: dict[str, Any] = {}
-        description = ""
-        if request.kind == "tool":
-            tool = next((t for t in report.tools if t.name == request.target), None)
-            schema = tool.input_schema if tool else {}
-            description = tool.description if tool else ""
-        elif request.kind == "prompt":
-            prompt = next((p for p in report.prompts if p.name == request.target), None)
-            schema = prompt.input_schema if prompt else {}
-        app.push_screen(
-            CallScreen(loaded, request, schema=schema, description=description, run_now=True)
-        )
-
-    app.push_screen(HistoryScreen(report.name, app.history), chosen)

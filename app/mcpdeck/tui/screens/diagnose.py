@@ -388,14 +388,14 @@ class DiagnosticScreen(Screen[None]):
     @on(DataTable.RowSelected, "#prompts-table")
     def _item_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a tool calls it, on a resource reads it, on a prompt gets it."""
-        from mcpdeck.tui.screens.call import open_item
+        from mcpdeck.tui.screens.call_open import open_item
 
         if self.report is not None and event.data_table.id:
             kind = event.data_table.id.removesuffix("-table")
             open_item(self, self.loaded, self.report, kind, event.cursor_row)
 
     def action_history(self) -> None:
-        from mcpdeck.tui.screens.call import open_history
+        from mcpdeck.tui.screens.call_open import open_history
 
         if self.report is not None:
             open_history(self, self.loaded, self.report)
