@@ -133,7 +133,14 @@ def _global_options(where: str) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``command``, only that command's sub-parser (enough to parse a
+    command line that names it: see :func:`_command_named`). Building all of them cost every
+    start-up about 3 ms (an ArgumentParser each, and their help strings through gettext)."""
+
+    def want(*names: str) -> bool:
+        return command is None or command in names
+
     common = _global_options("after")
 
     parser = argparse.ArgumentParser(
@@ -157,98 +164,124 @@ def build_parser() -> argparse.ArgumentParser:
             allow_abbrev=False,
         )
 
-    add("tui", "open the full-screen manager (the default)")
+    if want("tui"):
+        add("tui", "open the full-screen manager (the default)")
 
-    p = add("demo", "open the manager on the embedded demo world (local servers, no account)")
-    p.add_argument(
-        "--serve",
-        action="store_true",
-        help="only run the demo servers and print how to point other commands at them",
-    )
-    p.add_argument(
-        "--auto-approve",
-        action="store_true",
-        help="the demo authorization server approves logins without a consent page",
-    )
-    p.add_argument(
-        "--token-lifetime",
-        type=int,
-        default=120,
-        metavar="SEC",
-        help="lifetime of demo access tokens in seconds (default 120)",
-    )
-    p.add_argument("--untrusted", action="store_true", help="leave the demo project untrusted")
+    if want("demo"):
+        p = add("demo", "open the manager on the embedded demo world (local servers, no account)")
+        p.add_argument(
+            "--serve",
+            action="store_true",
+            help="only run the demo servers and print how to point other commands at them",
+        )
+        p.add_argument(
+            "--auto-approve",
+            action="store_true",
+            help="the demo authorization server approves logins without a consent page",
+        )
+        p.add_argument(
+            "--token-lifetime",
+            type=int,
+            default=120,
+            metavar="SEC",
+            help="lifetime of demo access tokens in seconds (default 120)",
+        )
+        p.add_argument("--untrusted", action="store_true", help="leave the demo project untrusted")
 
-    p = add("list", "list every server with its auth status")
-    p.add_argument("--json", action="store_true", help="print JSON (an array of servers)")
-    p.add_argument("--offline", action="store_true", help="do not probe servers over the network")
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=5.0,
-        metavar="SEC",
-        help="per-server probe timeout in seconds (default 5)",
-    )
+    if want("list"):
+        p = add("list", "list every server with its auth status")
+        p.add_argument("--json", action="store_true", help="print JSON (an array of servers)")
+        p.add_argument(
+            "--offline", action="store_true", help="do not probe servers over the network"
+        )
+        p.add_argument(
+            "--timeout",
+            type=float,
+            default=5.0,
+            metavar="SEC",
+            help="per-server probe timeout in seconds (default 5)",
+        )
 
-    p.add_argument(
-        "--codex",
-        action="store_true",
-        help="with --json: exactly what `codex mcp list --json` prints (env/header values masked)",
-    )
+        p.add_argument(
+            "--codex",
+            action="store_true",
+            help="with --json: exactly what `codex mcp list --json` prints (env/header values masked)",
+        )
 
-    p = add("get", "show one server's configuration")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument(
-        "--codex",
-        action="store_true",
-        help="with --json: exactly what `codex mcp get --json` prints (env/header values masked)",
-    )
+    if want("get"):
+        p = add("get", "show one server's configuration")
+        p.add_argument("name")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument(
+            "--codex",
+            action="store_true",
+            help="with --json: exactly what `codex mcp get --json` prints (env/header values masked)",
+        )
 
-    p = add("add", "add a server to the user config (or the project's with --project)")
-    p.add_argument("name")
-    p.add_argument("--url", help="streamable HTTP server URL")
-    p.add_argument("--bearer-token-env-var", metavar="VAR", help="env var holding a bearer token")
-    p.add_argument("--scopes", type=_csv, metavar="A,B", help="OAuth scopes to request")
-    p.add_argument("--oauth-resource", metavar="URI", help="RFC 8707 resource indicator")
-    p.add_argument("--oauth-client-id", metavar="ID", help="pre-registered OAuth client id")
-    p.add_argument(
-        "--env", action="append", default=[], metavar="K=V", help="environment for a stdio server"
-    )
-    p.add_argument("--project", action="store_true", help="write the project's .codex/config.toml")
-    p.add_argument("--no-login", action="store_true", help="do not log in after adding")
-    p.add_argument("--no-browser", action="store_true", help="show the login URL, open no browser")
-    # The stdio command comes after a literal `--` (split off in _parse, see there): an argparse
-    # REMAINDER positional here would swallow every option written after NAME.
-    p.set_defaults(server_command=[])
-    p.usage = (
-        "mcpdeck add NAME --url URL [options]\n"
-        "       mcpdeck add NAME [--env K=V]... [--project] -- COMMAND [ARG...]"
-    )
+    if want("add"):
+        p = add("add", "add a server to the user config (or the project's with --project)")
+        p.add_argument("name")
+        p.add_argument("--url", help="streamable HTTP server URL")
+        p.add_argument(
+            "--bearer-token-env-var", metavar="VAR", help="env var holding a bearer token"
+        )
+        p.add_argument("--scopes", type=_csv, metavar="A,B", help="OAuth scopes to request")
+        p.add_argument("--oauth-resource", metavar="URI", help="RFC 8707 resource indicator")
+        p.add_argument("--oauth-client-id", metavar="ID", help="pre-registered OAuth client id")
+        p.add_argument(
+            "--env",
+            action="append",
+            default=[],
+            metavar="K=V",
+            help="environment for a stdio server",
+        )
+        p.add_argument(
+            "--project", action="store_true", help="write the project's .codex/config.toml"
+        )
+        p.add_argument("--no-login", action="store_true", help="do not log in after adding")
+        p.add_argument(
+            "--no-browser", action="store_true", help="show the login URL, open no browser"
+        )
+        # The stdio command comes after a literal `--` (split off in _parse, see there): an argparse
+        # REMAINDER positional here would swallow every option written after NAME.
+        p.set_defaults(server_command=[])
+        p.usage = (
+            "mcpdeck add NAME --url URL [options]\n"
+            "       mcpdeck add NAME [--env K=V]... [--project] -- COMMAND [ARG...]"
+        )
 
     for name, text in (
         ("remove", "remove a server from the config"),
         ("enable", "enable a server"),
         ("disable", "disable a server (keeps its configuration)"),
     ):
+        if not want(name):
+            continue
         p = add(name, text)
         p.add_argument("name")
         p.add_argument("--project", action="store_true", help="edit the project's config file")
 
-    p = add("login", "log in to an OAuth-protected server")
-    p.add_argument("name")
-    p.add_argument(
-        "--scopes", type=_csv, metavar="A,B", help="scopes to request (overrides config)"
-    )
-    p.add_argument("--no-browser", action="store_true", help="show the URL, open no browser")
-    p.add_argument(
-        "--timeout", type=float, default=300.0, metavar="SEC", help="callback wait (default 300)"
-    )
+    if want("login"):
+        p = add("login", "log in to an OAuth-protected server")
+        p.add_argument("name")
+        p.add_argument(
+            "--scopes", type=_csv, metavar="A,B", help="scopes to request (overrides config)"
+        )
+        p.add_argument("--no-browser", action="store_true", help="show the URL, open no browser")
+        p.add_argument(
+            "--timeout",
+            type=float,
+            default=300.0,
+            metavar="SEC",
+            help="callback wait (default 300)",
+        )
 
     for name, text in (
         ("trust", "mark a project trusted, so Codex loads its .codex/config.toml"),
         ("untrust", "mark a project untrusted, so Codex ignores its .codex/config.toml"),
     ):
+        if not want(name):
+            continue
         p = add(name, text)
         p.add_argument(
             "dir",
@@ -257,25 +290,28 @@ def build_parser() -> argparse.ArgumentParser:
             help="the project directory (default: the project root of -C/the current directory)",
         )
 
-    p = add("logout", "delete a server's stored OAuth credentials (config is untouched)")
-    p.add_argument("name")
-    p.add_argument(
-        "--local-only",
-        action="store_true",
-        help="only delete locally; do not revoke the tokens at the authorization server",
-    )
+    if want("logout"):
+        p = add("logout", "delete a server's stored OAuth credentials (config is untouched)")
+        p.add_argument("name")
+        p.add_argument(
+            "--local-only",
+            action="store_true",
+            help="only delete locally; do not revoke the tokens at the authorization server",
+        )
 
-    p = add("doctor", "verbose diagnostic report of one server or all")
-    p.add_argument("name", nargs="?")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument(
-        "--timeout", type=float, default=None, metavar="SEC", help="per-server time limit"
-    )
+    if want("doctor"):
+        p = add("doctor", "verbose diagnostic report of one server or all")
+        p.add_argument("name", nargs="?")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument(
+            "--timeout", type=float, default=None, metavar="SEC", help="per-server time limit"
+        )
 
     # call / read / prompt: their options live with the command (one small import, no SDK).
-    from mcpdeck.commands.call_args import add_call_commands
+    if want("call", "read", "prompt"):
+        from mcpdeck.commands.call_args import add_call_commands
 
-    add_call_commands(add)
+        add_call_commands(add)
     return parser
 
 
@@ -327,9 +363,30 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     return parser.parse_args(argv)
 
 
+# Global options that take a value as the next word (``--codex-home DIR``), see _global_options.
+_VALUE_OPTIONS = frozenset({"--codex-home", "-C", "--cd", "-p", "--profile", "-c", "--config"})
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The command ``argv`` names, when argparse will certainly parse it as that command;
+    None (build every sub-parser) for no command, an unknown word, or help before it."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--" or word in ("-h", "--help", "--version"):
+            return None
+        elif word.startswith("-"):
+            skip = word in _VALUE_OPTIONS
+        else:
+            return word if word in _COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_named(words))
+    args = _parse(parser, words)
     try:
         _apply_globals(args)
     except McpdeckError as exc:

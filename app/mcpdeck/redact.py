@@ -16,15 +16,17 @@ not need it: JSON escapes control characters itself.
 
 from __future__ import annotations
 
+import functools
 import re
-import threading
+from _thread import allocate_lock
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "«redacted»"
 _MIN_SECRET_LEN = 6
 
-_lock = threading.Lock()
+# threading.Lock is _thread's lock; importing threading for it cost `mcpdeck list` ~0.4 ms.
+_lock = allocate_lock()
 _secrets: set[str] = set()
 
 _SENSITIVE_KEYS = (
@@ -41,28 +43,33 @@ _SENSITIVE_KEYS = (
 )
 _SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # Authorization: Bearer xyz / Basic xyz. The value must look like a credential (a digit,
-    # mixed case, or inner token punctuation), so prose such as "a static bearer token" stays readable.
-    (
-        re.compile(
-            r"\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+"
-            r"(?=[A-Za-z0-9._~+/=-]*(?:[0-9]|[a-z][A-Z]|[._~+/=-][A-Za-z0-9]))"
-            r"[A-Za-z0-9._~+/=-]{5,}[A-Za-z0-9_~+/=-]"
+
+@functools.cache
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    """Compiled on first use: most runs of `mcpdeck list` never redact anything, and compiling
+    these at import cost every start-up about 1 ms."""
+    return [
+        # Authorization: Bearer xyz / Basic xyz. The value must look like a credential (a digit,
+        # mixed case, or inner token punctuation), so prose such as "a static bearer token" stays readable.
+        (
+            re.compile(
+                r"\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+"
+                r"(?=[A-Za-z0-9._~+/=-]*(?:[0-9]|[a-z][A-Z]|[._~+/=-][A-Za-z0-9]))"
+                r"[A-Za-z0-9._~+/=-]{5,}[A-Za-z0-9_~+/=-]"
+            ),
+            r"\1 " + MASK,
         ),
-        r"\1 " + MASK,
-    ),
-    # "access_token": "…" in JSON
-    (
-        re.compile(r'(?i)("(?:' + "|".join(_SENSITIVE_KEYS) + r')"\s*:\s*)"[^"]*"'),
-        r'\1"' + MASK + '"',
-    ),
-    # access_token=… in query strings and form bodies
-    (
-        re.compile(r"(?i)\b((?:" + "|".join(_SENSITIVE_KEYS) + r")=)[^&\s\"'#]+"),
-        r"\1" + MASK,
-    ),
-]
+        # "access_token": "…" in JSON
+        (
+            re.compile(r'(?i)("(?:' + "|".join(_SENSITIVE_KEYS) + r')"\s*:\s*)"[^"]*"'),
+            r'\1"' + MASK + '"',
+        ),
+        # access_token=… in query strings and form bodies
+        (
+            re.compile(r"(?i)\b((?:" + "|".join(_SENSITIVE_KEYS) + r")=)[^&\s\"'#]+"),
+            r"\1" + MASK,
+        ),
+    ]
 
 
 def register_secret(value: str | None) -> None:
@@ -87,15 +94,16 @@ def redact(text: str) -> str:
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in _patterns():
         text = pattern.sub(replacement, text)
     return text
 
 
 # C0 controls except tab and newline, DEL, and the C1 block (0x9b alone is CSI on some terminals).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Pattern strings, compiled by re's own cache on first use (not at import: see _patterns).
+_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 # Bidi embeddings, overrides and isolates reorder what follows them ("Trojan Source").
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_BIDI = r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -117,8 +125,8 @@ def sanitize(text: str) -> str:
         return text
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
-    text = _CONTROLS.sub(_visible, text)
-    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = re.sub(_CONTROLS, _visible, text)
+    return re.sub(_BIDI, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def for_display(value: object) -> str:

@@ -6,7 +6,6 @@ instead of raising, so one bad key never hides the others.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
@@ -89,6 +88,8 @@ class ProblemReporter:
 def unknown(key: str, known: frozenset[str]) -> str:
     """A warning for an unknown key, with the closest known one when there is one."""
     message = f"unknown key {key!r}: Codex ignores it"
+    import difflib  # only for an unknown key: loading it cost every start-up ~0.5 ms
+
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     if close:
         message += f"; did you mean {close[0]!r}?"

@@ -91,14 +91,12 @@ def tool_timeout_json(server: ServerConfig) -> float | None:
 
 
 def server_to_codex_json(server: ServerConfig) -> dict[str, Any]:
-    """Codex's ``mcp list --json`` object (without ``auth_status``), secrets masked."""
+    """Codex's ``mcp list --json`` object (without ``auth_status``), secrets masked: its
+    ``mcp get --json`` object without the tool lists."""
     return {
-        "name": server.name,
-        "enabled": server.codex_enabled,
-        "disabled_reason": server.disabled_reason,
-        "transport": transport_json(server),
-        "startup_timeout_sec": startup_timeout_json(server),
-        "tool_timeout_sec": tool_timeout_json(server),
+        key: value
+        for key, value in server_to_codex_get_json(server).items()
+        if key not in ("enabled_tools", "disabled_tools")
     }
 
 
@@ -119,14 +117,7 @@ def server_to_codex_get_json(server: ServerConfig) -> dict[str, Any]:
 def server_to_get_json(server: ServerConfig) -> dict[str, Any]:
     """Codex's ``mcp get --json`` object, plus scopes, oauth_resource, required, oauth, source."""
     return {
-        "name": server.name,
-        "enabled": server.codex_enabled,
-        "disabled_reason": server.disabled_reason,
-        "transport": transport_json(server),
-        "enabled_tools": server.enabled_tools,
-        "disabled_tools": server.disabled_tools,
-        "startup_timeout_sec": startup_timeout_json(server),
-        "tool_timeout_sec": tool_timeout_json(server),
+        **server_to_codex_get_json(server),
         "required": server.required,
         "scopes": server.scopes,
         "oauth_resource": server.oauth_resource,

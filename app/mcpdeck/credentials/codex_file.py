@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from mcpdeck.credentials.codex_layout import (
     to_file_entry,
 )
 from mcpdeck.credentials.file_lock import file_lock
+from mcpdeck.credentials.private_file import file_version, write_private
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord, CredentialStoreError
 
 _MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -54,14 +54,14 @@ class CodexFileStore:
             return False
 
     def load(self, key: CredentialKey) -> CredentialRecord | None:
-        signature = self._signature()
+        signature = file_version(self.path)
         if signature is None:  # no lock file created just to find nothing
             return None
         if self._cache is not None and self._cache[0] == signature:
             contents = self._cache[1]
         else:
             with file_lock(self.lock_path, timeout=LOCK_TIMEOUT_SEC):
-                signature = self._signature()
+                signature = file_version(self.path)
                 contents = self._read()
             if signature is not None:
                 self._cache = (signature, contents)
@@ -85,13 +85,6 @@ class CodexFileStore:
         return self._modify(lambda contents: contents.pop(key.store_key(), None) is not None)
 
     # ----- internals
-
-    def _signature(self) -> tuple[int, int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _modify(self, change: Callable[[dict[str, Any]], bool]) -> bool:
         self.codex_home.mkdir(parents=True, exist_ok=True)
@@ -133,25 +126,7 @@ class CodexFileStore:
                 self.path.unlink()
             return
         data = json.dumps(contents, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-            try:
-                os.fchmod(fd, 0o600)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise CredentialStoreError(
-                f"{self.path}: cannot write ({exc.strerror or exc}); the previous file is "
-                "unchanged — check free space and permissions in CODEX_HOME"
-            ) from None
+        write_private(self.path, data)
 
 
 __all__ = ["CodexFileStore"]

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpdeck.credentials.file_lock import file_lock
+from mcpdeck.credentials.private_file import write_private
 from mcpdeck.credentials.record import (
     ClientRegistration,
     CredentialKey,
@@ -346,7 +347,7 @@ class FileStore:
             if self.key_path.exists():
                 _move_aside(self.key_path)
         key = _random_bytes(_KEY_LEN)
-        _write_atomic(self.key_path, (_b64(key) + "\n").encode("ascii"))
+        write_private(self.key_path, (_b64(key) + "\n").encode("ascii"))
         self._key_from_file = key
         return "keyfile", b"", key
 
@@ -383,7 +384,7 @@ class FileStore:
             "nonce": _b64(nonce),
             "ciphertext": _b64(AESGCM(key).encrypt(nonce, plaintext, _aad(kdf, salt))),
         }
-        _write_atomic(self.path, json.dumps(envelope).encode("ascii"))
+        write_private(self.path, json.dumps(envelope).encode("ascii"))
         self._cache = None
 
     def _move_aside(self) -> Path:
@@ -413,35 +414,6 @@ def _move_aside(path: Path) -> Path:
 def _aad(kdf: Any, salt: bytes) -> bytes:
     # Binds the header to the ciphertext: a swapped kdf or salt fails authentication.
     return f"mcpdeck-credentials:v{_FORMAT_VERSION}:{kdf}:{_b64(salt)}".encode("ascii")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (mode 0600) so that readers see the old or the new file only."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{_random_bytes(4).hex()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise CredentialStoreError(
-            f"{path}: cannot write ({exc.strerror or exc}); the previous file is unchanged — "
-            "check free space and permissions in CODEX_HOME"
-        ) from exc
-    # The rename is durable only once the directory entry is on disk.
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 __all__ = ["KEY_FILE", "LOCK_FILE", "PASSPHRASE_ENV", "STORE_FILE", "FileStore"]

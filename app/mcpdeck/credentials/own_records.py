@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from mcpdeck.credentials.file_lock import file_lock
 from mcpdeck.credentials.keyring_store import KeyringStore
-from mcpdeck.credentials.record import OWN_KEYRING_SERVICE, CredentialStoreError
+from mcpdeck.credentials.private_file import write_private
+from mcpdeck.credentials.record import OWN_KEYRING_SERVICE
 
 OWN_FILE = "mcpdeck-oauth.json"
 OWN_LOCK = Path(".mcpdeck-locks") / "mcpdeck-oauth.lock"
@@ -101,18 +101,7 @@ class OwnFileRecords:
                 with contextlib.suppress(FileNotFoundError):
                     self.path.unlink()
                 return True
-            tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh)
-                os.replace(tmp, self.path)
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise CredentialStoreError(
-                    f"{self.path}: cannot write ({exc.strerror or exc}); check CODEX_HOME"
-                ) from None
+            write_private(self.path, json.dumps(data).encode("utf-8"))
             return True
 
 

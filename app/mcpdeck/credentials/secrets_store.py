@@ -16,7 +16,6 @@ refresh, logout, get, doctor) open it; ``list`` and the TUI's table say where th
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
@@ -33,6 +32,7 @@ from mcpdeck.credentials.codex_layout import (
 )
 from mcpdeck.credentials.file_lock import file_lock
 from mcpdeck.credentials.keyring_store import KeyringStore
+from mcpdeck.credentials.private_file import file_version, write_private
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord, CredentialStoreError
 
 SECRETS_KEYRING_SERVICE = "codex"
@@ -154,13 +154,6 @@ class CodexSecretsStore:
         # One decryption per file version: scrypt at Codex's work factor costs seconds.
         self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
-    def _signature(self) -> tuple[int, int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
     def _passphrase(self, *, create: bool) -> bytes:
         account = passphrase_account(self.codex_home)
         value = self.keyring.get_secret(SECRETS_KEYRING_SERVICE, account)
@@ -187,7 +180,7 @@ class CodexSecretsStore:
         return generated.encode("utf-8")
 
     def _read(self) -> dict[str, Any]:
-        signature = self._signature()
+        signature = file_version(self.path)
         if signature is not None and self._cache is not None and self._cache[0] == signature:
             contents = self._cache[1]
         else:
@@ -248,17 +241,8 @@ class CodexSecretsStore:
             passphrase = self._passphrase(create=True)
             data = age_encrypt(json.dumps(contents).encode("utf-8"), passphrase)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.path)
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise SecretsStoreError(f"{self.path}: cannot write ({exc.strerror})") from None
-            signature = self._signature()
+            write_private(self.path, data, SecretsStoreError)
+            signature = file_version(self.path)
             self._cache = (signature, contents) if signature is not None else None
             return True
 
