@@ -4,12 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from mcpdeck.config.paths import (
-    check_codex_home,
-    find_project_root,
-    project_layer_files,
-    resolve_codex_home,
-)
+from mcpdeck.config.loader import load_config
+from mcpdeck.config.paths import check_codex_home, resolve_codex_home
 from mcpdeck.errors import ConfigError
 from tests.config.layout import make_layout, write
 
@@ -25,14 +21,19 @@ def test_codex_home_explicit_then_env_then_default(
     assert resolve_codex_home(None) == tmp_path / "h" / ".codex"
 
 
+def _project_files(codex_home: Path, cwd: Path) -> list[Path]:
+    """The project layers the loader considered, farthest first."""
+    return [info.file for info in load_config(codex_home, cwd).layers if info.layer == "project"]
+
+
 def test_project_root_is_nearest_ancestor_with_git(tmp_path: Path) -> None:
     layout = make_layout(tmp_path)
     deep = layout.sub / "a" / "b"
     deep.mkdir(parents=True)
-    assert find_project_root(deep) == layout.root
-    assert find_project_root(layout.root) == layout.root
+    assert load_config(layout.home, deep).project_root == layout.root
+    assert load_config(layout.home, layout.root).project_root == layout.root
     (layout.sub / ".git").write_text("gitdir: elsewhere\n")  # a worktree or submodule
-    assert find_project_root(deep) == layout.sub
+    assert load_config(layout.home, deep).project_root == layout.sub
 
 
 def test_layer_files_from_root_down_to_cwd(tmp_path: Path) -> None:
@@ -42,24 +43,24 @@ def test_layer_files_from_root_down_to_cwd(tmp_path: Path) -> None:
     deep_file = write(layout.project_file(deep), "")
     # outside the project: never read
     write(tmp_path / ".codex" / "config.toml", "")
-    assert project_layer_files(deep, layout.home) == [root_file, deep_file]
+    assert _project_files(layout.home, deep) == [root_file, deep_file]
     sub_file = write(layout.project_file(layout.sub), "")
-    assert project_layer_files(deep, layout.home) == [root_file, sub_file, deep_file]
-    assert project_layer_files(layout.sub, layout.home) == [root_file, sub_file]
+    assert _project_files(layout.home, deep) == [root_file, sub_file, deep_file]
+    assert _project_files(layout.home, layout.sub) == [root_file, sub_file]
 
 
 def test_layer_files_without_project_root_is_cwd_only(tmp_path: Path) -> None:
     cwd = tmp_path / "loose" / "dir"
     write(tmp_path / "loose" / ".codex" / "config.toml", "")
     own = write(cwd / ".codex" / "config.toml", "")
-    assert project_layer_files(cwd, tmp_path / "home") == [own]
+    assert _project_files(tmp_path / "home", cwd) == [own]
 
 
 def test_codex_home_itself_is_not_a_project_layer(tmp_path: Path) -> None:
     home_dir = tmp_path / "me"
     (home_dir / ".git").mkdir(parents=True)
     write(home_dir / ".codex" / "config.toml", "")
-    assert project_layer_files(home_dir, home_dir / ".codex") == []
+    assert _project_files(home_dir / ".codex", home_dir) == []
 
 
 def test_missing_explicit_codex_home_is_an_error(

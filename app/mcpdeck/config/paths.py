@@ -1,4 +1,5 @@
-"""Where Codex configuration lives: CODEX_HOME, the project root and the project layer files."""
+"""Where Codex configuration lives: CODEX_HOME and the system directory (the project layers and
+their root are ``config.projects``)."""
 
 from __future__ import annotations
 
@@ -33,46 +34,6 @@ def codex_home_is_default(codex_home: Path) -> bool:
     if os.environ.get("CODEX_HOME"):
         return False
     return same_path(codex_home, default_codex_home())
-
-
-def find_project_root(cwd: Path) -> Path | None:
-    """The nearest ancestor of ``cwd`` (itself included) that contains ``.git``."""
-    current = Path(cwd)
-    for candidate in (current, *current.parents):
-        if os.path.lexists(candidate / ".git"):
-            return candidate
-    return None
-
-
-def project_layer_dirs(cwd: Path, codex_home: Path) -> list[Path]:
-    """Directories whose ``.codex/config.toml`` may be a project layer, farthest first."""
-    cwd = Path(cwd)
-    root = find_project_root(cwd)
-    if root is None:
-        dirs = [cwd]
-    else:
-        dirs = [cwd]
-        dirs.extend(p for p in cwd.parents if _is_relative_to(p, root))
-        dirs.reverse()
-    return [d for d in dirs if not same_path(d / PROJECT_DIR, codex_home)]
-
-
-def project_layer_files(cwd: Path, codex_home: Path) -> list[Path]:
-    """Every existing ``.codex/config.toml`` from the project root down to ``cwd``, farthest first.
-
-    A ``.codex`` that is CODEX_HOME itself is skipped (it is the user layer). Without a project
-    root only ``cwd``'s own file is considered.
-    """
-    files = []
-    for directory in project_layer_dirs(cwd, codex_home):
-        candidate = directory / PROJECT_DIR / CONFIG_FILE
-        if candidate.is_file():
-            files.append(candidate)
-    return files
-
-
-def _is_relative_to(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 def same_path(a: Path, b: Path) -> bool:
