@@ -143,8 +143,9 @@ def test_mcpdeck_logout_logs_codex_out(setup: Setup) -> None:
 
 
 def test_a_refresh_by_mcpdeck_is_used_by_codex(setup: Setup) -> None:
-    # A login whose token is already inside every refresh margin.
-    setup.world.options.access_lifetime = 1
+    # A login whose token is inside every refresh margin from the start: a token that lives
+    # 0 s (a 1 s one is refreshed only in its last quarter, which a fast doctor can miss).
+    setup.world.options.access_lifetime = 0
     _mcpdeck_login(setup)
     setup.world.options.access_lifetime = 3600
     done = setup.pair.mcpdeck("doctor", "docs", "--json")
@@ -165,8 +166,9 @@ def test_a_refresh_by_mcpdeck_is_used_by_codex(setup: Setup) -> None:
 
 
 def test_codex_refreshes_with_the_token_mcpdeck_rotated(setup: Setup) -> None:
-    setup.world.options.access_lifetime = 1
+    setup.world.options.access_lifetime = 0  # refreshed by the doctor, whenever it runs
     _mcpdeck_login(setup)
+    setup.world.options.access_lifetime = 1  # and what it stores is stale for Codex
     done = setup.pair.mcpdeck("doctor", "docs", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(setup.world.recorded.refreshes()) == 1
