@@ -1,4 +1,5 @@
-"""A lean HTTP/1.1 client for status probes: asyncio streams + h11, no httpx2/httpcore2/anyio.
+"""A lean HTTP/1.1 client for status probes and logins: asyncio streams + h11, no
+httpx2/httpcore2/anyio.
 
 Why a second client: a status probe is a handful of small requests per server (the
 unauthenticated initialize, the protected-resource and authorization-server metadata), and
@@ -6,7 +7,8 @@ with hundreds of servers the generic stack's CPU per request set the pace: about
 CPU per request in httpx2 → httpcore2 → anyio (task-group, cancel-scope and sniffio
 bookkeeping on every socket operation), against ~0.4 ms here (1000 servers, 3000 requests:
 4.2 s of CPU before, see ``python3 benchmarks/run.py --only status``). Importing httpx2 also
-costs ~55 ms, which this path no longer pays unless a proxy or TLS needs it.
+costs ~55 ms, which this path no longer pays unless a proxy or TLS needs it: a scripted
+``mcpdeck login`` (a few requests, then done) went from ~200 to ~150 ms of CPU with it.
 
 It honours what :func:`mcpdeck.net.new_client` honours for these requests:
 

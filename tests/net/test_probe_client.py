@@ -26,6 +26,7 @@ from mcpdeck.oauth.probe import MetadataCache, probe_server
 class Seen:
     connections: int = 0
     requests: list[bytes] = field(default_factory=list)  # request heads, as sent
+    bodies: list[bytes] = field(default_factory=list)  # request bodies, as sent
 
 
 Answer = Callable[[bytes], bytes | None]  # request head → raw response (None: never answer)
@@ -45,8 +46,7 @@ async def raw_server(answer: Answer, *, keep_alive: bool = True) -> AsyncIterato
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":", 1)[1])
-                if length:
-                    await reader.readexactly(length)
+                seen.bodies.append(await reader.readexactly(length) if length else b"")
                 out = answer(head)
                 if out is None:
                     await asyncio.sleep(3600)
@@ -157,6 +157,26 @@ async def test_request_line_and_headers_on_the_wire() -> None:
     assert f"host: {origin.removeprefix('http://')}".encode() in head.lower()
     assert b"content-type: application/json" in head.lower()
     assert b"content-length: 9" in head.lower()  # {"k":"v"}
+
+
+async def test_a_form_with_basic_auth_is_sent_as_httpx2_sends_it() -> None:
+    """A login's token request (form body, client_secret_basic) goes through this client: the
+    body and the Authorization header are byte for byte what the httpx2 client sends."""
+    form = {"grant_type": "authorization_code", "code": "a b&c=d/é", "client_id": "id:1"}
+    auth = ("id%3A1", "s3cr%C3%A9t:+/")
+    sent: list[tuple[bytes, bytes]] = []
+    for client in (ProbeClient(environ={}), net.new_client(environ={})):
+        async with raw_server(always(response("200 OK"))) as (origin, seen):
+            try:
+                await bounded_request(client, "POST", f"{origin}/token", data=form, auth=auth)
+            finally:
+                await client.aclose()
+        (head,) = seen.requests
+        pairs = [line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line]
+        fields = {name.lower(): value for name, value in pairs}
+        assert fields[b"content-type"] == b"application/x-www-form-urlencoded"
+        sent.append((fields[b"authorization"], seen.bodies[0]))
+    assert sent[0] == sent[1]
 
 
 async def test_a_response_head_that_never_ends_is_refused_not_buffered() -> None:

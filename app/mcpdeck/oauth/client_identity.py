@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import httpx2
-
 from mcpdeck.config.model import ServerConfig
 from mcpdeck.credentials.record import ClientRegistration
 from mcpdeck.net import is_loopback_host
 from mcpdeck.oauth.discovery import Discovery
 from mcpdeck.oauth.errors import OAuthError
-from mcpdeck.oauth.fetch import FetchFailed, bounded_request, require_secure
+from mcpdeck.oauth.fetch import FetchFailed, HttpClient, bounded_request, require_secure
 from mcpdeck.oauth.tokens import ClientAuth
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.redact import redact, register_secret
@@ -87,7 +85,7 @@ def redirect_compatible(registered: list[str], redirect_uri: str) -> bool:
 
 
 async def resolve_client(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     discovery: Discovery,
     server: ServerConfig,
     store: RegistrationStore,
@@ -165,7 +163,7 @@ async def resolve_client(
 
 
 async def register(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     endpoint: str,
     issuer: str,
     meta: dict[str, Any],

@@ -5,14 +5,16 @@ The size limit counts decoded bytes as they are decoded: a 250 KB gzip body that
 raw stream itself with ``zlib`` and a ``max_length``, so no single chunk can inflate past it.
 
 Every request here goes through :func:`open_stream`, which takes either client: the
-``httpx2.AsyncClient`` of :func:`mcpdeck.net.new_client` (login, refresh, the doctor) or the
-lean :class:`mcpdeck.net_probe.ProbeClient` of status probes. httpx2 is imported only when an
-httpx2 client is used: ``mcpdeck list`` reaches this module through discovery.
+``httpx2.AsyncClient`` of :func:`mcpdeck.net.new_client` (refresh, the doctor) or the lean
+:class:`mcpdeck.net_probe.ProbeClient` (status probes, and the requests of a login that is
+given no client). httpx2 is imported only when an httpx2 client is used: ``mcpdeck list`` and
+``mcpdeck login`` reach this module without it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import binascii
 import contextlib
 import json
 import time
@@ -20,7 +22,7 @@ import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from mcpdeck.net import describe_http_error, is_loopback_host
 from mcpdeck.net_probe import ProbeClient, TransportError
@@ -88,6 +90,11 @@ class FetchFailed(OAuthError):
     """The request did not produce a response (connection refused, timeout, …)."""
 
 
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` value of HTTP Basic authentication, UTF-8 as httpx2's BasicAuth."""
+    return "Basic " + binascii.b2a_base64(f"{user}:{password}".encode(), newline=False).decode()
+
+
 @contextlib.asynccontextmanager
 async def open_stream(
     http: HttpClient,
@@ -104,12 +111,16 @@ async def open_stream(
     headers, ``aiter_raw``) inside the ``async with``. Raises :class:`TransportError` when no
     response arrives."""
     if isinstance(http, ProbeClient):
-        if data is not None or auth is not None:
-            raise TypeError("the probe client sends JSON bodies only")
         content = None
         if json_body is not None:
             content = json.dumps(json_body, separators=(",", ":")).encode()
             headers = {"Content-Type": "application/json", **headers}
+        elif data is not None:
+            # As httpx2 encodes a form (a login's token request goes through this client).
+            content = urlencode(list(data.items())).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+        if auth is not None:
+            headers = {"Authorization": basic_authorization(*auth), **headers}
         async with http.stream(method, url, headers=headers, content=content, timeout=timeout) as r:
             yield r
         return

@@ -6,15 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
-
-import httpx2
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import ClientRegistration, CredentialKey, CredentialRecord
 from mcpdeck.errors import UsageError
 from mcpdeck.net import new_client
+from mcpdeck.net_probe import ProbeClient
 from mcpdeck.oauth.applies import login_refusal
 from mcpdeck.oauth.browser import open_in_browser
 from mcpdeck.oauth.callback import DEFAULT_TIMEOUT_SEC, CallbackListener, listen_spec
@@ -22,12 +21,15 @@ from mcpdeck.oauth.challenge import bearer_challenge
 from mcpdeck.oauth.client_identity import ClientIdentity, resolve_client
 from mcpdeck.oauth.discovery import Discovery, discover
 from mcpdeck.oauth.errors import CallbackError, OAuthError, TokenEndpointError
-from mcpdeck.oauth.fetch import require_secure
+from mcpdeck.oauth.fetch import HttpClient, require_secure
 from mcpdeck.oauth.pkce import new_pkce, new_state
 from mcpdeck.oauth.resource_urls import canonical_resource
 from mcpdeck.oauth.scopes import ScopeChoice, choose_scopes
 from mcpdeck.oauth.tokens import token_request
 from mcpdeck.oauth.trace import FlowTrace
+
+if TYPE_CHECKING:
+    import httpx2
 
 BrowserOpener = Callable[[str], Coroutine[Any, Any, Any]]
 # Given the authorization URL, returns the redirected callback URL the user pasted ("" for none).
@@ -43,7 +45,8 @@ class LoginStore(Protocol):
 
 
 def new_http_client() -> httpx2.AsyncClient:
-    """The client for every OAuth request (mcpdeck.net's rules: no redirects, 15 s timeout)."""
+    """The client for OAuth requests outside a login (mcpdeck.net's rules: no redirects, 15 s
+    timeout)."""
     return new_client(timeout=15.0)
 
 
@@ -73,14 +76,17 @@ async def login(
     trace: FlowTrace,
     timeout: float = DEFAULT_TIMEOUT_SEC,
     www_authenticate: str | None = None,
-    http: httpx2.AsyncClient | None = None,
+    http: HttpClient | None = None,
     browser: BrowserOpener | None = None,
     paste: PasteReader | None = None,
 ) -> CredentialRecord:
     """Log in to ``server``; stores and returns the new record. Raises OAuthError (one line)."""
     url = _require_http_server(server)
     own_http = http is None
-    client = http or new_http_client()
+    # The lean client (mcpdeck.net's rules too; httpx2 for proxied origins only): importing
+    # httpx2 and its pool cost ~50 ms of a ~200 ms scripted `mcpdeck login` (benchmarks, login
+    # row), and every request ~2 ms of CPU more than here.
+    client = http or ProbeClient()
     try:
         return await _login(
             client,
@@ -105,7 +111,7 @@ async def login(
 
 
 async def _login(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     server: ServerConfig,
     loaded: LoadedConfig,
     store: LoginStore,
@@ -226,7 +232,7 @@ def _is_invalid_scope(exc: OAuthError) -> bool:
 
 
 async def _authorize_once(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     server: ServerConfig,
     loaded: LoadedConfig,
     store: LoginStore,

@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx2
-
 from mcpdeck.credentials.record import clamp_lifetime, token_problem
 from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
-from mcpdeck.oauth.fetch import FetchFailed, bounded_request, require_secure
+from mcpdeck.oauth.fetch import FetchFailed, HttpClient, bounded_request, require_secure
 from mcpdeck.oauth.trace import FlowTrace, Step
 from mcpdeck.redact import redact, register_secrets
 
@@ -60,7 +58,7 @@ def apply_client_auth(
 
 
 async def token_request(
-    http: httpx2.AsyncClient,
+    http: HttpClient,
     token_endpoint: str,
     form: dict[str, str],
     client: ClientAuth,
