@@ -36,9 +36,10 @@ from mcpdeck.credentials.record import (
     CredentialStoreError,
     registration_account,
 )
+from mcpdeck.credentials.stores import LEGACY_FILE
 
 PASSPHRASE_ENV = "MCPDECK_CREDENTIALS_PASSPHRASE"
-STORE_FILE = "mcpdeck-credentials.enc"
+STORE_FILE = LEGACY_FILE
 KEY_FILE = "mcpdeck-credentials.key"
 LOCK_FILE = "mcpdeck-credentials.lock"
 
@@ -64,6 +65,8 @@ def _random_bytes(n: int) -> bytes:
 
 @dataclass
 class _Contents:
+    """The decrypted plaintext: records and registrations, each by account."""
+
     records: dict[str, dict[str, Any]]
     registrations: dict[str, dict[str, Any]]
 

@@ -31,7 +31,7 @@ def locate_legacy(stores: StoreSet, key: CredentialKey) -> CredentialRecord | No
                     return record
         except CredentialStoreError as exc:
             stores.note(f"old mcpdeck keyring entry of '{key.server_name}' unreadable: {exc}")
-    if stores.legacy_file.has_file():
+    if stores.has_legacy_file():
         from mcpdeck.credentials.file_store import PassphraseRequired
 
         try:
@@ -52,7 +52,7 @@ def delete_legacy(stores: StoreSet, key: CredentialKey) -> list[str]:
                 removed.append("legacy")
         except StoreUnavailable:
             pass
-    if stores.legacy_file.has_file():
+    if stores.has_legacy_file():
         from mcpdeck.credentials.file_store import PassphraseRequired
 
         try:
@@ -84,7 +84,7 @@ def migrate_registration(
                 save(found)
                 stores.keyring.delete_registration(stores.canonical_home, issuer)
                 return found
-    if stores.legacy_file.has_file():
+    if stores.has_legacy_file():
         with contextlib.suppress(CredentialStoreError):
             found = stores.legacy_file.load_registration(stores.canonical_home, issuer)
             if found is not None:

@@ -15,12 +15,15 @@ import contextlib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpdeck.credentials.file_lock import file_lock
-from mcpdeck.credentials.keyring_store import KeyringStore
 from mcpdeck.credentials.private_file import write_private
 from mcpdeck.credentials.record import OWN_KEYRING_SERVICE
+
+if TYPE_CHECKING:
+    # Typing only: a file-store login never touches the keyring modules (~1 ms to import).
+    from mcpdeck.credentials.keyring_store import KeyringStore
 
 OWN_FILE = "mcpdeck-oauth.json"
 OWN_LOCK = Path(".mcpdeck-locks") / "mcpdeck-oauth.lock"

@@ -23,12 +23,16 @@ _MAX_REQUEST_BYTES = 16 * 1024
 
 @dataclass(frozen=True)
 class CallbackResult:
+    """What an accepted authorization response carried."""
+
     code: str
     iss: str | None
 
 
 @dataclass(frozen=True)
 class Expectation:
+    """What the one acceptable authorization response must carry (state, RFC 9207 iss)."""
+
     state: str
     issuer: str
     iss_required: bool

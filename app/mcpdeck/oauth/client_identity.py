@@ -31,6 +31,8 @@ class RegistrationStore(Protocol):
 
 @dataclass
 class ClientIdentity:
+    """The OAuth client mcpdeck is at the authorization server for this login."""
+
     registration: ClientRegistration
     # True when this registration was just made and must be stored with the credentials.
     is_new: bool = False

@@ -66,6 +66,8 @@ def initialize_request(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
 
 @dataclass
 class Fetched:
+    """One bounded response: status, headers and at most ``MAX_BODY_BYTES`` of decoded body."""
+
     url: str
     status: int
     headers: Mapping[str, str]  # looked up by lower-case name

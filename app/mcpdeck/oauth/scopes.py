@@ -13,6 +13,8 @@ ScopeSource = Literal["user", "config", "challenge", "prm", "none"]
 
 @dataclass(frozen=True)
 class ScopeChoice:
+    """The scopes to request and where they came from."""
+
     scopes: list[str]
     source: ScopeSource
 

@@ -31,6 +31,8 @@ class ClientAuth:
 
 @dataclass
 class TokenResponse:
+    """A successful token endpoint response, checked."""
+
     access_token: str
     token_type: str
     expires_at: float | None

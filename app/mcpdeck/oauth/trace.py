@@ -41,6 +41,8 @@ Status = Literal["start", "ok", "fail", "info", "skip"]
 
 @dataclass(frozen=True)
 class FlowEvent:
+    """One step of a flow, redacted (the JSON shape of every event)."""
+
     step: Step
     status: Status
     summary: str  # one redacted line for people
