@@ -140,3 +140,17 @@ async def test_every_discovery_request_is_a_trace_event_with_status_and_time() -
         ]
         assert len(requests) >= 3
         assert all(e.data.get("http_status") and e.elapsed_ms is not None for e in requests)
+
+
+async def test_a_guessed_metadata_url_the_server_does_not_name_is_never_reported() -> None:
+    """A login's discovery GETs the usual metadata URLs while it probes; here the authorization
+    server is on another origin, so the guess at the MCP server's origin is wasted: the trace
+    shows only the requests the discovery asked for, in order."""
+    with world() as w:
+        trace = FlowTrace()
+        async with httpx2.AsyncClient() as http:
+            found = await discover(http, w.mcp_url, trace=trace)
+        urls = [e.data["url"] for e in trace.events if e.step == "discovery" and "url" in e.data]
+        assert urls == [w.prm_url, as_metadata_urls(w.issuer)[0]]
+        assert found.issuer == w.issuer
+        assert w.rs_base + "/.well-known/oauth-authorization-server" not in urls

@@ -7,6 +7,7 @@ rules live in ``oauth.resource_urls``, the status probe in ``oauth.probe``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,19 +69,51 @@ class Discovery:
         return value if isinstance(value, str) and value else None
 
 
+def _get(http: HttpClient, url: str) -> Coroutine[Any, Any, Fetched]:
+    return bounded_request(
+        http,
+        "GET",
+        url,
+        headers={"Accept": "application/json", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION},
+    )
+
+
+def _prefetch(http: HttpClient, server_url: str, tracer: Tracer) -> None:
+    """Start the metadata GETs most servers will be asked for (the path-aware protected-resource
+    metadata, the origin's authorization-server metadata) at the same time as the probe, as the
+    status probe does: two round trips fewer in series (a login against a server 100 ms away
+    is 200 ms faster). A wrong guess costs a request and is never reported: discovery then
+    asks for the URLs the server names."""
+    try:
+        urls = [prm_well_known_urls(server_url)[0]]
+        origin = origin_of(server_url)
+        require_secure(origin, "authorization server")
+        urls.append(as_metadata_urls(origin)[0])
+    except (ValueError, OAuthError):
+        pass  # an unusable URL: the probe says why; nothing more to guess
+    else:
+        for url in urls:
+            tracer.prefetched[url] = asyncio.ensure_future(_get(http, url))
+
+
+async def _drop_prefetched(tracer: Tracer) -> None:
+    """Cancel the GETs nobody asked for (and collect every outcome)."""
+    tasks, tracer.prefetched = list(tracer.prefetched.values()), {}
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def get_metadata(
     http: HttpClient, url: str, tracer: Tracer, what: str
 ) -> tuple[Fetched | None, str | None]:
     """GET one metadata URL. Returns (response, None) or (None, why it failed)."""
     if tracer.cache is not None:
         return await asyncio.shield(tracer.cache.get(url))
+    ahead = tracer.prefetched.pop(url, None)
     try:
-        fetched = await bounded_request(
-            http,
-            "GET",
-            url,
-            headers={"Accept": "application/json", "MCP-Protocol-Version": MCP_PROTOCOL_VERSION},
-        )
+        fetched = await (ahead if ahead is not None else _get(http, url))
     except FetchFailed as exc:
         tracer.emit("discovery", "fail", f"GET {url} ({what}): {exc.message}", url=url)
         return None, exc.message
@@ -233,9 +266,14 @@ async def discover(
     tracer = Tracer(trace)
     challenge = bearer_challenge(www_authenticate) if www_authenticate else None
     if challenge is None and probe:
-        answered = await unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
-        if answered is not None:
-            challenge = bearer_challenge(answered[1].get("www-authenticate"))
+        _prefetch(http, server_url, tracer)
+        try:
+            answered = await unauthenticated_request(http, server_url, tracer, PROBE_TIMEOUT_SEC)
+            if answered is not None:
+                challenge = bearer_challenge(answered[1].get("www-authenticate"))
+            return await discover_from(http, server_url, challenge, tracer)
+        finally:
+            await _drop_prefetched(tracer)
     return await discover_from(http, server_url, challenge, tracer)
 
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 from mcpdeck.oauth.trace import FlowTrace, Status, Step
 
 if TYPE_CHECKING:
+    import asyncio
+
+    from mcpdeck.oauth.fetch import Fetched
     from mcpdeck.oauth.probe import MetadataCache
 
 
@@ -17,6 +20,9 @@ class Tracer:
     def __init__(self, trace: FlowTrace | None, cache: MetadataCache | None = None) -> None:
         self.trace = trace
         self.cache = cache
+        # A login's metadata GETs started before they were needed (``discovery.discover``):
+        # each is used once, by the first lookup of its URL, and reported then.
+        self.prefetched: dict[str, asyncio.Task[Fetched]] = {}
 
     def emit(
         self, step: Step, status: Status, summary: str, *, ms: float | None = None, **data: Any
