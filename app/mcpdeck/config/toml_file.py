@@ -8,12 +8,12 @@ error are recovered piece by piece as rows Codex does not load. Parsing uses ``t
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from mcpdeck import records
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.lines import KeyPath, scan_key_lines
 from mcpdeck.config.merge import deep_merge, ignored_rows
@@ -81,11 +81,11 @@ def read_layer(
     if problem is not None:
         layer.document = None
         if loaded_by_codex:
-            problem = dataclasses.replace(
+            problem = records.replace(
                 problem, refuses=problem.message.startswith(("TOML", "the file is not valid"))
             )
         else:
-            problem = dataclasses.replace(
+            problem = records.replace(
                 problem, severity="warning", message=f"{problem.message} (Codex ignores this file)"
             )
         loaded.problems.append(problem)

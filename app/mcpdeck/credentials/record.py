@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
+from mcpdeck.records import as_dict, field, field_names, record
 from mcpdeck.redact import register_secrets
 
 # Where mcpdeck kept credentials before it used Codex's own layout (accounts ``mcp|…`` and
@@ -39,7 +39,7 @@ def canonical_codex_home(codex_home: Path) -> str:
     return os.path.realpath(os.path.expanduser(str(codex_home)))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CredentialKey:
     """One record per (CODEX_HOME, server name, server URL)."""
 
@@ -85,7 +85,7 @@ def registration_account(codex_home: str, issuer: str) -> str:
     return f"mcp-client|{digest}"
 
 
-@dataclass
+@record
 class ClientRegistration:
     """An OAuth client identity at one authorization server (keyed by its issuer)."""
 
@@ -108,15 +108,15 @@ class ClientRegistration:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ClientRegistration:
-        names = {f.name for f in fields(cls)}
+        names = set(field_names(cls))
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-@dataclass
+@record
 class CredentialRecord:
     """Everything mcpdeck keeps about one login. Secrets never leave the store."""
 
@@ -183,11 +183,11 @@ class CredentialRecord:
         return not self.is_expired(now) or self.refreshable
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CredentialRecord:
-        names = {f.name for f in fields(cls)}
+        names = set(field_names(cls))
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
