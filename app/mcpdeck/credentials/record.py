@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from mcpdeck.credentials.digest import sha256_hex
 from mcpdeck.records import as_dict, field, field_names, record
 from mcpdeck.redact import register_secrets
 
@@ -57,31 +58,23 @@ class CredentialKey:
         Codex 0.171.0 hashes ``{"type":"http","url":<url>,"headers":{}}`` serialized compactly
         in that key order (serde_json: non-ASCII kept as UTF-8); CODEX_HOME is not part of it.
         """
-        import hashlib
-
         transport = json.dumps(
             {"type": "http", "url": self.server_url, "headers": {}},
             separators=(",", ":"),
             ensure_ascii=False,
         )
-        digest = hashlib.sha256(transport.encode("utf-8")).hexdigest()[:16]
+        digest = sha256_hex(transport)[:16]
         return f"{self.server_name}|{digest}"
 
     def account(self) -> str:
         """Legacy keyring account (before Codex's layout): name plus a digest of home, name, URL."""
-        import hashlib  # lazily: OpenSSL's start-up costs `mcpdeck list` ~2 ms
-
-        digest = hashlib.sha256(
-            json.dumps([self.codex_home, self.server_name, self.server_url]).encode()
-        ).hexdigest()[:24]
+        digest = sha256_hex(json.dumps([self.codex_home, self.server_name, self.server_url]))[:24]
         return f"mcp|{self.server_name}|{digest}"
 
 
 def registration_account(codex_home: str, issuer: str) -> str:
     """Store account of the client registration at ``issuer`` for one (canonical) CODEX_HOME."""
-    import hashlib
-
-    digest = hashlib.sha256(json.dumps([codex_home, issuer]).encode()).hexdigest()[:24]
+    digest = sha256_hex(json.dumps([codex_home, issuer]))[:24]
     return f"mcp-client|{digest}"
 
 
