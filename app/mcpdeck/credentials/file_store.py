@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from mcpdeck.credentials.record import (
     registration_account,
 )
 from mcpdeck.credentials.stores import LEGACY_FILE
+from mcpdeck.records import record
 
 PASSPHRASE_ENV = "MCPDECK_CREDENTIALS_PASSPHRASE"
 STORE_FILE = LEGACY_FILE
@@ -63,7 +63,7 @@ def _random_bytes(n: int) -> bytes:
     return secrets.token_bytes(n)
 
 
-@dataclass
+@record
 class _Contents:
     """The decrypted plaintext: records and registrations, each by account."""
 
