@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from mcpdeck.net import is_local_name
 from mcpdeck.oauth.errors import CallbackError
 from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.records import record
 
 DEFAULT_CALLBACK_PATH = "/callback"
 DEFAULT_TIMEOUT_SEC = 300.0
 _MAX_REQUEST_BYTES = 16 * 1024
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CallbackResult:
     """What an accepted authorization response carried."""
 
@@ -29,7 +29,7 @@ class CallbackResult:
     iss: str | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Expectation:
     """What the one acceptable authorization response must carry (state, RFC 9207 iss)."""
 
@@ -38,7 +38,7 @@ class Expectation:
     iss_required: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ListenSpec:
     """Where to listen and which redirect URI to register."""
 

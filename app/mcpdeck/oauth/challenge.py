@@ -4,10 +4,10 @@ diagnostics all read challenges through this one parser."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from mcpdeck.records import field, record
 
 
-@dataclass
+@record
 class Challenge:
     """One challenge of a WWW-Authenticate header (RFC 9110 §11.6.1)."""
 

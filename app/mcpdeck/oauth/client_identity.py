@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from mcpdeck.oauth.errors import OAuthError
 from mcpdeck.oauth.fetch import FetchFailed, HttpClient, bounded_request, require_secure
 from mcpdeck.oauth.tokens import ClientAuth
 from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.records import record
 from mcpdeck.redact import redact, register_secret
 
 CLIENT_NAME = "mcpdeck"
@@ -29,7 +29,7 @@ class RegistrationStore(Protocol):
     def save_registration(self, registration: ClientRegistration) -> Any: ...
 
 
-@dataclass
+@record
 class ClientIdentity:
     """The OAuth client mcpdeck is at the authorization server for this login."""
 

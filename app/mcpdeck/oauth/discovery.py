@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from mcpdeck.oauth.challenge import Challenge, bearer_challenge
@@ -33,9 +32,10 @@ from mcpdeck.oauth.resource_urls import (
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.oauth.tracer import Tracer
 from mcpdeck.oauth.unauthenticated import PROBE_TIMEOUT_SEC, unauthenticated_request
+from mcpdeck.records import record
 
 
-@dataclass
+@record
 class Discovery:
     """Everything a login needs to know about the server and its authorization server."""
 

@@ -20,13 +20,13 @@ import json
 import time
 import zlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlencode, urlsplit
 
 from mcpdeck.net import describe_http_error, is_loopback_host
 from mcpdeck.net_probe import ProbeClient, TransportError
 from mcpdeck.oauth.errors import InsecureEndpointError, OAuthError
+from mcpdeck.records import record
 
 if TYPE_CHECKING:
     import httpx2
@@ -64,7 +64,7 @@ def initialize_request(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
     return body, headers
 
 
-@dataclass
+@record
 class Fetched:
     """One bounded response: status, headers and at most ``MAX_BODY_BYTES`` of decoded body."""
 

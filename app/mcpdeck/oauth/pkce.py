@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from dataclasses import dataclass
+
+from mcpdeck.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pkce:
     """One login's PKCE pair: the secret verifier and its S256 challenge."""
 

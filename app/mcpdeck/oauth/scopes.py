@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from mcpdeck.oauth.challenge import Challenge
 from mcpdeck.oauth.discovery import Discovery
+from mcpdeck.records import record
 
 ScopeSource = Literal["user", "config", "challenge", "prm", "none"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScopeChoice:
     """The scopes to request and where they came from."""
 

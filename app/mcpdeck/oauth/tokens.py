@@ -7,7 +7,6 @@ error message unredacted.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -15,12 +14,13 @@ from mcpdeck.credentials.record import clamp_lifetime, token_problem
 from mcpdeck.oauth.errors import OAuthError, TokenEndpointError
 from mcpdeck.oauth.fetch import FetchFailed, HttpClient, bounded_request, require_secure
 from mcpdeck.oauth.trace import FlowTrace, Step
+from mcpdeck.records import field, record
 from mcpdeck.redact import redact, register_secrets
 
 TOKEN_TIMEOUT_SEC = 30.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClientAuth:
     """How this client authenticates at the token endpoint."""
 
@@ -29,7 +29,7 @@ class ClientAuth:
     method: str = "none"  # client_secret_basic | client_secret_post | none
 
 
-@dataclass
+@record
 class TokenResponse:
     """A successful token endpoint response, checked."""
 

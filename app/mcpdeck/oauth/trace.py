@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar
 
+from mcpdeck.records import as_dict, field, record
 from mcpdeck.redact import redact, redact_obj
 
 Step = Literal[
@@ -39,7 +39,7 @@ Step = Literal[
 Status = Literal["start", "ok", "fail", "info", "skip"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FlowEvent:
     """One step of a flow, redacted (the JSON shape of every event)."""
 
@@ -53,27 +53,27 @@ class FlowEvent:
 
     def to_json(self) -> dict[str, Any]:
         """The common shape only: a typed event's own fields are already in ``data``."""
-        return {k: v for k, v in asdict(self).items() if k in _JSON_FIELDS}
+        return {k: v for k, v in as_dict(self).items() if k in _JSON_FIELDS}
 
 
 _JSON_FIELDS = ("step", "status", "summary", "at", "elapsed_ms", "data")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuthorizationUrl(FlowEvent):
     """Step "authorize": the authorization URL is ready to open (redacted like every event)."""
 
     url: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WaitingForCallback(FlowEvent):
     """Step "waiting": the callback listener waits up to ``timeout`` seconds."""
 
     timeout: float = 0.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CredentialsStored(FlowEvent):
     """Step "stored" of a login: the new tokens are in ``store`` (a store's name for people)."""
 
