@@ -121,7 +121,9 @@ def sanitize(text: str) -> str:
     Newline and tab pass; CRLF becomes a newline; every other C0/C1 control becomes a visible
     stand-in (ESC as ␛, 0x9b as ``\\x9b``) and bidi controls their ``\\u202e`` spelling.
     """
-    if not text:
+    if not text or text.isprintable():
+        # Nothing to do (controls, bidi marks and CR are all non-printable): most lines, and
+        # a login no longer compiles the two patterns (~0.5 ms) for none of them.
         return text
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")

@@ -23,3 +23,8 @@ except ImportError:
 def sha256_hex(text: str) -> str:
     """The SHA-256 of ``text`` (UTF-8) in lower-case hex."""
     return str(_sha256(text.encode("utf-8")).hexdigest())
+
+
+def sha256_digest(data: bytes) -> bytes:
+    """The SHA-256 of ``data``, raw (a login's PKCE S256 challenge: no OpenSSL load there either)."""
+    return bytes(_sha256(data).digest())
