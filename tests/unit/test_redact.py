@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,3 +52,16 @@ def test_any_registered_secret_never_survives(secret: str) -> None:
         return
     register_secret(secret)
     assert secret not in redact(f"before {secret} after")
+
+
+def test_sanitize_leaves_printable_text_alone_because_it_changes_no_printable_character() -> None:
+    """``sanitize`` skips its patterns for printable text (no compile on most runs): that is
+    only right while every character they change is non-printable, checked over all code points."""
+    from mcpdeck import redact
+
+    changed = re.compile(f"{redact._CONTROLS}|{redact._BIDI}")
+    printable_but_changed = [
+        hex(c) for c in range(0x110000) if chr(c).isprintable() and changed.match(chr(c))
+    ]
+    assert printable_but_changed == []
+    assert redact.sanitize("a\x1b[2Jb\u202ec → d") == "a␛[2Jb\\u202ec → d"
