@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
+from mcpdeck.records import as_dict, field, record
 from mcpdeck.redact import redact
 from mcpdeck.timefmt import describe_time_left
 
@@ -35,7 +35,7 @@ class CredentialLookup(Protocol):
     def locate(self, key: CredentialKey) -> tuple[CredentialRecord, str] | None: ...
 
 
-@dataclass
+@record
 class AuthInfo:
     detail: str
     expires_at: float | None = None
@@ -47,7 +47,7 @@ class AuthInfo:
     obtained_at: float | None = None  # when the stored tokens were issued (last login)
 
 
-@dataclass
+@record
 class ServerStatus:
     name: str
     auth_status: AuthStatus
@@ -59,7 +59,7 @@ class ServerStatus:
 
     def auth_json(self) -> dict[str, Any]:
         """The ``auth`` object of ``list --json``."""
-        info = asdict(self.auth)
+        info = as_dict(self.auth)
         expires = self.auth.expires_at
         info["expires_at"] = _iso(expires) if expires is not None else None
         info["detail"] = redact(self.auth.detail)
@@ -68,7 +68,7 @@ class ServerStatus:
 
 def status_to_json(status: ServerStatus) -> dict[str, Any]:
     """Everything of a status as JSON (the TUI's probe worker sends these over a pipe)."""
-    return asdict(status)
+    return as_dict(status)
 
 
 def status_from_json(data: dict[str, Any]) -> ServerStatus:
@@ -160,7 +160,7 @@ def join_detail(first: str, second: str) -> str:
     return f"{first}; {second}" if first else second
 
 
-@dataclass
+@record
 class StatusPlan:
     """What configuration and stored credentials decide; the rest needs a network probe."""
 

@@ -183,8 +183,10 @@ def _refusing(origins: list[tuple[str, int]], wait: float) -> set[tuple[str, int
     refused: set[tuple[str, int]] = set()
     for host, port in origins:
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
+            # bytes, not str: a str host goes through the idna codec, whose import (stringprep,
+            # unicodedata) costs about 2 ms; loopback names are ASCII.
+            infos = socket.getaddrinfo(host.encode("ascii"), port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeEncodeError):
             return refused
         for family, kind, proto, _, address in infos:
             with socket.socket(family, kind, proto) as sock:

@@ -3,13 +3,13 @@ real, unmodified third-party server (issue 13)."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
 import httpx2
 import pytest
 
+from mcpdeck import records
 from mcpdeck.credentials.record import CredentialKey
 from mcpdeck.credentials.select import open_store
 from tests.compat.matrix import (
@@ -114,7 +114,7 @@ async def test_row(row: Row, tmp_path: Path) -> None:
         # real authorization server and go on with the new one.
         if row.refresh:
             assert record.refresh_token
-            expired = dataclasses.replace(record, expires_at=time.time() - 5)
+            expired = records.replace(record, expires_at=time.time() - 5)
             _store(home).save(_key(home, url), expired)
             report = _doctor(home)
             assert report["exit_code"] == 0, report["findings"]

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from mcpdeck.credentials.keyring_store import KeyringStore
 from mcpdeck.credentials.record import (
@@ -17,7 +19,38 @@ from mcpdeck.credentials.record import (
 )
 from tests.credentials.builders import key_for as key_in
 from tests.credentials.builders import make_record
-from tests.fixtures.secret_service import SecretService, running_secret_service
+from tests.fixtures.secret_service import (
+    SecretService,
+    fresh_keyring_choice,
+    running_secret_service,
+)
+
+
+class _NeverDetected:
+    """A ``priority`` that raises: python-keyring registers every KeyringBackend subclass and
+    would otherwise pick this one in a later test's detection; only set_keyring installs it."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> float:
+        raise RuntimeError("a test's spy, installed only with keyring.set_keyring")
+
+
+class _SpyBackend(KeyringBackend):
+    """A python-keyring backend that only records being asked."""
+
+    priority = _NeverDetected()  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls.append("get")
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls.append("set")
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.calls.append("delete")
 
 
 def test_round_trip_through_the_secret_service(
@@ -164,17 +197,23 @@ def test_linux_default_talks_to_the_secret_service_without_keyring_config(
     tmp_path: Path,
 ) -> None:
     """No PYTHON_KEYRING_BACKEND, no keyringrc.cfg: the direct Secret Service path is used."""
-    import keyring.core
+    import keyring
 
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty-config"))
+    # Had mcpdeck asked python-keyring for its backend, it would have got this one and probed
+    # it with a read (KeyringLibClient): an untouched spy means python-keyring never had to look.
+    spy = _SpyBackend()
+    keyring.set_keyring(spy)
     store = KeyringStore()
+    key = key_in(codex_home)
     record = make_record()
-    store.save(key_in(codex_home), record)
-    assert store.load(key_in(codex_home)) == record
-    assert keyring.core._keyring_backend is None  # python-keyring never had to look
-    store.delete(key_in(codex_home))
+    store.save(key, record)
+    assert store.load(key) == record
+    # The record is in the Secret Service, where python-keyring's own backend finds it.
+    assert SecretServiceKeyring().get_password(KEYRING_SERVICE, key.account())  # type: ignore[no-untyped-call]
+    store.delete(key)
+    assert spy.calls == []
 
 
 def test_no_secret_service_is_unavailable_with_advice(no_secret_service: dict[str, str]) -> None:
@@ -191,13 +230,13 @@ def test_no_secret_service_is_unavailable_with_advice(no_secret_service: dict[st
 def test_a_bus_without_a_secret_service_is_unavailable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import keyring.core
-
     with running_secret_service(tmp_path / "bare", with_keyring=False) as bare:
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bare.address)
         monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
         monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty-config"))
-        monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+        # mcpdeck falls back to python-keyring here: what it finds on this bus, as in a new
+        # process, not a backend an earlier test left.
+        fresh_keyring_choice()
         with pytest.raises(StoreUnavailable, match="no OS keyring is available"):
             KeyringStore().check()
 

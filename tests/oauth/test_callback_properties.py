@@ -3,7 +3,8 @@ to the loopback listener, and a redirected URL the user pastes (``login --no-bro
 
 Whatever characters the authorization server puts in ``code`` and ``state``, the listener
 hands over exactly that code for exactly that state; whatever text is pasted, the answer is a
-target on this login's redirect URI or a CallbackError, never another exception.
+target on this login's redirect URI or a CallbackError, never another exception; whatever
+callback URL the config names, the listener gets a place to listen or a CallbackError.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 import httpx2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +98,44 @@ def test_any_pasted_text_gives_a_target_of_this_login_or_a_callback_error(text: 
     assert all(len(v) == 1 for v in query.values()), "no parameter twice"
     assert query.get("state", [""])[0], "a state"
     assert not ("code" in query and "error" in query)
+
+
+callback_like = st.one_of(
+    st.text(max_size=200),
+    # Near misses of a callback URL: brackets (IPv6), ports out of range or not numbers.
+    st.builds(
+        lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
+        st.sampled_from(["http", "https", "HTTP", ""]),
+        st.sampled_from(["127.0.0.1", "localhost", "[::1]", "[", "]", "[::1", "a.localhost"])
+        | _pieces,
+        st.sampled_from(["", ":0", ":8080", ":65535", ":65536", ":99999", ":-1", ":x"])
+        | st.integers(-(10**6), 10**6).map(lambda n: f":{n}"),
+        st.sampled_from(["", "/", "/callback", "/cb?x=1"]) | _pieces,
+    ),
+)
+
+
+@FAST
+@given(url=callback_like, port=st.none() | st.integers(0, 65535))
+def test_any_callback_url_gives_a_place_to_listen_or_a_callback_error(
+    url: str, port: int | None
+) -> None:
+    try:
+        spec = listen_spec(url, port)
+    except CallbackError as err:
+        assert "\n" not in err.one_line()
+        return
+    assert spec.host in ("127.0.0.1", "0.0.0.0")
+    assert 0 <= spec.port <= 65535
+    if port:
+        assert spec.port == port, "the configured port wins"
+
+
+def test_an_unparseable_callback_url_is_a_callback_error_saying_so() -> None:
+    with pytest.raises(CallbackError, match=r"callback URL 'http://\[' is not a valid URL"):
+        listen_spec("http://[", None)
+    with pytest.raises(CallbackError, match="Port out of range"):
+        listen_spec("http://localhost:99999/cb", None)
 
 
 async def _hand_back(code: str, state: str, other_state: str, pasted: bool) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mcpdeck import records
 from mcpdeck.credentials.record import CredentialRecord, refresh_margin
 from mcpdeck.errors import AuthRequired
 from mcpdeck.oauth.flow import login, new_http_client
@@ -28,7 +28,7 @@ def _age(store, key, seconds: float) -> None:
     record = store.load(key)
     store.save(
         key,
-        dataclasses.replace(
+        records.replace(
             record,
             obtained_at=record.obtained_at - seconds,
             expires_at=record.expires_at - seconds,

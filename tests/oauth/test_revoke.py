@@ -3,10 +3,10 @@ item 5), through the real CLI against the demo's authorization server."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+from mcpdeck import records
 from mcpdeck.credentials.select import open_store
 from mcpdeck.demo.world import DemoWorld
 from tests.integration.helpers import cli
@@ -76,7 +76,7 @@ def test_logout_deletes_locally_when_the_authorization_server_is_gone(
     record = store.load(store.key("tracker", url))
     assert record is not None
     gone = f"http://127.0.0.1:{refused_port()}"
-    store.save(store.key("tracker", url), dataclasses.replace(record, issuer=gone))
+    store.save(store.key("tracker", url), records.replace(record, issuer=gone))
 
     done = cli(world, "logout", "tracker", home=home)
 

@@ -8,11 +8,11 @@ frozen past instant to now to make the row's countdown cross the margin.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
+from mcpdeck import records
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.credentials.select import open_store
 from mcpdeck.tui.app import McpdeckApp, make_app
@@ -70,7 +70,7 @@ def age_stored(world: Any, seconds: float) -> None:
     assert record is not None and record.expires_at is not None
     store.save(
         key,
-        dataclasses.replace(
+        records.replace(
             record,
             obtained_at=record.obtained_at - seconds,
             expires_at=record.expires_at - seconds,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+from mcpdeck import records
 from mcpdeck.config.model import ServerConfig
 from mcpdeck.credentials.record import refresh_margin
 from mcpdeck.tui.model import Probe, RowState
@@ -55,7 +54,7 @@ def test_not_due_when_nothing_can_be_refreshed() -> None:
     checking.checking = True
     assert not policy.is_due(checking, NOW)
     disabled = row()
-    disabled.server = dataclasses.replace(disabled.server, enabled=False)
+    disabled.server = records.replace(disabled.server, enabled=False)
     assert not policy.is_due(disabled, NOW)
     assert not policy.is_due(RowState(server=row().server, probe=None, checking=False), NOW)
 

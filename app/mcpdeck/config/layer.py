@@ -6,15 +6,15 @@ these between them; nothing outside ``mcpdeck.config`` sees one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mcpdeck.config.lines import KeyPath, line_of
 from mcpdeck.config.model import LayerName, Location
+from mcpdeck.records import field, record
 
 
-@dataclass
+@record
 class Layer:
     layer: LayerName
     file: Path

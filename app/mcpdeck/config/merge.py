@@ -6,17 +6,16 @@ from, so a problem found later points at the line that set the value.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any
 
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.lines import KeyPath
 from mcpdeck.config.model import ConfigProblem, LoadedConfig, Location, ServerConfig, Source
 from mcpdeck.config.validate import build_server
+from mcpdeck.records import field, record, replace
 
 
-@dataclass
+@record
 class MergedServer:
     table: dict[str, Any] | Any = field(default_factory=dict)
     provenance: dict[str, Location] = field(default_factory=dict)
@@ -130,4 +129,4 @@ def ignored_rows(layer: Layer, document: dict[str, Any], reason: str) -> list[Se
 
 def refusing(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     """Errors in what Codex loads make Codex refuse the whole configuration."""
-    return [dataclasses.replace(p, refuses=True) if p.severity == "error" else p for p in problems]
+    return [replace(p, refuses=True) if p.severity == "error" else p for p in problems]

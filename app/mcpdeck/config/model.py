@@ -1,4 +1,4 @@
-"""The data model of a loaded Codex configuration. Plain dataclasses; no I/O.
+"""The data model of a loaded Codex configuration. Plain records (:mod:`mcpdeck.records`); no I/O.
 
 Every other layer (status, OAuth, sessions, doctor, TUI, CLI) consumes these types.
 """
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from mcpdeck.records import field, record
 
 Transport = Literal["stdio", "streamable_http"]
 # system: /etc/codex/config.toml; profile: $CODEX_HOME/NAME.config.toml (`-p NAME`);
@@ -21,7 +22,7 @@ DEFAULT_STARTUP_TIMEOUT_SEC = 10.0
 DEFAULT_TOOL_TIMEOUT_SEC = 60.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """Where a value was written: file, 1-based line (None when unknown) and layer."""
 
@@ -33,7 +34,7 @@ class Location:
         return f"{self.file}:{self.line}" if self.line else str(self.file)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConfigProblem:
     """One thing wrong with the configuration, reported and never raised past the loader."""
 
@@ -66,7 +67,7 @@ class ConfigProblem:
         return f"{self.where()}: {subject}{self.message}{tail}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Source:
     """Which layer defined the server (the closest layer that mentions it)."""
 
@@ -75,7 +76,7 @@ class Source:
     trusted: bool = True
 
 
-@dataclass
+@record
 class OAuthOverrides:
     """``[mcp_servers.NAME.oauth]``: per-server OAuth client settings."""
 
@@ -92,7 +93,7 @@ class OAuthOverrides:
     authorization_server_issuer: str | None = None
 
 
-@dataclass
+@record
 class ServerConfig:
     """One ``[mcp_servers.NAME]`` entry after merging all layers."""
 
@@ -196,7 +197,7 @@ class ServerConfig:
         )
 
 
-@dataclass
+@record
 class Settings:
     """Top-level keys that matter to mcpdeck."""
 
@@ -208,7 +209,7 @@ class Settings:
     callback_url: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LayerInfo:
     """One config file that was considered."""
 
@@ -219,7 +220,7 @@ class LayerInfo:
     loaded: bool  # False when the file could not be parsed at all
 
 
-@dataclass
+@record
 class LoadedConfig:
     codex_home: Path
     cwd: Path

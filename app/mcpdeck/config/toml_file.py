@@ -8,12 +8,12 @@ error are recovered piece by piece as rows Codex does not load. Parsing uses ``t
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from mcpdeck import records
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.lines import KeyPath, scan_key_lines
 from mcpdeck.config.merge import deep_merge, ignored_rows
@@ -81,11 +81,11 @@ def read_layer(
     if problem is not None:
         layer.document = None
         if loaded_by_codex:
-            problem = dataclasses.replace(
+            problem = records.replace(
                 problem, refuses=problem.message.startswith(("TOML", "the file is not valid"))
             )
         else:
-            problem = dataclasses.replace(
+            problem = records.replace(
                 problem, severity="warning", message=f"{problem.message} (Codex ignores this file)"
             )
         loaded.problems.append(problem)
@@ -102,15 +102,21 @@ def read_layer(
 
 def check_limits(text: str, file: Path) -> ConfigProblem | None:
     """Refuse, in linear time, what would make the TOML parser slow: very long dotted keys."""
-    for match in _DOTTED_CHAIN_RE.finditer(text):
-        if match.group(0).count(".") >= MAX_KEY_PARTS:
-            line = text.count("\n", 0, match.start()) + 1
-            return ConfigProblem(
-                f"a dotted key or table header has more than {MAX_KEY_PARTS} parts; mcpdeck "
-                "does not read this file",
-                file,
-                line=line,
-            )
+    # A chain never spans lines, so only a line with enough dots can hold one: the regex runs on
+    # those alone (on every line it cost 18 ms for 1000 servers, 1.8 ms for 100; now about 1 ms for 1000).
+    if text.count(".") < MAX_KEY_PARTS:
+        return None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count(".") < MAX_KEY_PARTS:
+            continue
+        for match in _DOTTED_CHAIN_RE.finditer(line):
+            if match.group(0).count(".") >= MAX_KEY_PARTS:
+                return ConfigProblem(
+                    f"a dotted key or table header has more than {MAX_KEY_PARTS} parts; mcpdeck "
+                    "does not read this file",
+                    file,
+                    line=number,
+                )
     return None
 
 

@@ -14,12 +14,12 @@ refresh token) travels separately as mcpdeck's own "extras" (see ``own_records``
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from pathlib import Path
 from typing import Any
 
+from mcpdeck.credentials.digest import sha256_hex
 from mcpdeck.credentials.record import (
     CredentialKey,
     CredentialRecord,
@@ -49,7 +49,7 @@ EXTRA_FIELDS = (
 
 def credential_lock_path(codex_home: Path, key: CredentialKey) -> Path:
     """Codex's per-credential lock, held around a refresh: ``<sha256 of the store key>.lock``."""
-    digest = hashlib.sha256(key.store_key().encode("utf-8")).hexdigest()
+    digest = sha256_hex(key.store_key())
     return Path(codex_home).expanduser() / LOCK_DIR / f"{digest}.lock"
 
 
@@ -58,7 +58,7 @@ def file_store_lock_path(codex_home: Path) -> Path:
 
 
 def token_fingerprint(access_token: str) -> str:
-    return hashlib.sha256(access_token.encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(access_token)[:16]
 
 
 # ----- reading (every field checked: a tampered entry is a finding, never a crash)

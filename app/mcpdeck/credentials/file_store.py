@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from mcpdeck.credentials.record import (
     CredentialStoreError,
     registration_account,
 )
+from mcpdeck.records import record
 
 PASSPHRASE_ENV = "MCPDECK_CREDENTIALS_PASSPHRASE"
 STORE_FILE = "mcpdeck-credentials.enc"
@@ -62,7 +62,7 @@ def _random_bytes(n: int) -> bytes:
     return secrets.token_bytes(n)
 
 
-@dataclass
+@record
 class _Contents:
     records: dict[str, dict[str, Any]]
     registrations: dict[str, dict[str, Any]]

@@ -1,10 +1,12 @@
 """Which keyring client to use: the Secret Service directly on Linux, else python-keyring.
 
-On Linux, unless python-keyring is configured explicitly (``PYTHON_KEYRING_BACKEND``,
-``keyringrc.cfg``, ``keyring.set_keyring``), the Secret Service is spoken to directly
-(``secret_service``); a headless box without D-Bus is told so at once. Elsewhere the configured
-python-keyring backend is used. Every client has the :class:`KeyringClient` methods and raises
-``StoreUnavailable`` (``keyring_messages``) when it cannot be used.
+On Linux, unless the user configured python-keyring (``PYTHON_KEYRING_BACKEND`` or
+``keyringrc.cfg``), the Secret Service is spoken to directly (``secret_service``); a headless box
+without D-Bus is told so at once. Elsewhere the configured python-keyring backend is used. A
+program embedding mcpdeck chooses a backend by passing it (``open_store(keyring_backend=…)``,
+``KeyringStore(backend)``), not with ``keyring.set_keyring``: whether that was called can only
+be read from python-keyring's private state. Every client has the :class:`KeyringClient`
+methods and raises ``StoreUnavailable`` (``keyring_messages``) when it cannot be used.
 """
 
 from __future__ import annotations
@@ -78,11 +80,8 @@ class KeyringLibClient:
 
 
 def _keyring_explicitly_configured() -> bool:
-    """True when the user or the embedding program chose a python-keyring backend."""
+    """True when the user chose a python-keyring backend (what keyring itself reads first)."""
     if os.environ.get("PYTHON_KEYRING_BACKEND"):
-        return True
-    core = sys.modules.get("keyring.core")
-    if core is not None and getattr(core, "_keyring_backend", None) is not None:
         return True
     # keyring's config file location on Linux (keyring.util.platform_.config_root()).
     config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")

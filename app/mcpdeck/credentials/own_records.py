@@ -12,11 +12,11 @@ under ``Codex Auth``, and never inside a Codex record, so Codex always reads its
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from mcpdeck.credentials.digest import sha256_hex
 from mcpdeck.credentials.file_lock import file_lock
 from mcpdeck.credentials.keyring_store import KeyringStore
 from mcpdeck.credentials.private_file import write_private
@@ -28,7 +28,7 @@ OWN_LOCK = Path(".mcpdeck-locks") / "mcpdeck-oauth.lock"
 
 def registration_account(codex_home: str, issuer: str) -> str:
     """Per (canonical) CODEX_HOME and issuer, as before: two homes never share a client."""
-    digest = hashlib.sha256(json.dumps([codex_home, issuer]).encode("utf-8")).hexdigest()[:24]
+    digest = sha256_hex(json.dumps([codex_home, issuer]))[:24]
     return f"registration|{digest}"
 
 

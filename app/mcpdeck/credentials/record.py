@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
+from mcpdeck.credentials.digest import sha256_hex
+from mcpdeck.records import as_dict, field, field_names, record
 from mcpdeck.redact import register_secrets
 
 # Where mcpdeck kept credentials before it used Codex's own layout (accounts ``mcp|…`` and
@@ -39,7 +40,7 @@ def canonical_codex_home(codex_home: Path) -> str:
     return os.path.realpath(os.path.expanduser(str(codex_home)))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CredentialKey:
     """One record per (CODEX_HOME, server name, server URL)."""
 
@@ -57,35 +58,27 @@ class CredentialKey:
         Codex 0.171.0 hashes ``{"type":"http","url":<url>,"headers":{}}`` serialized compactly
         in that key order (serde_json: non-ASCII kept as UTF-8); CODEX_HOME is not part of it.
         """
-        import hashlib
-
         transport = json.dumps(
             {"type": "http", "url": self.server_url, "headers": {}},
             separators=(",", ":"),
             ensure_ascii=False,
         )
-        digest = hashlib.sha256(transport.encode("utf-8")).hexdigest()[:16]
+        digest = sha256_hex(transport)[:16]
         return f"{self.server_name}|{digest}"
 
     def account(self) -> str:
         """Legacy keyring account (before Codex's layout): name plus a digest of home, name, URL."""
-        import hashlib  # lazily: OpenSSL's start-up costs `mcpdeck list` ~2 ms
-
-        digest = hashlib.sha256(
-            json.dumps([self.codex_home, self.server_name, self.server_url]).encode()
-        ).hexdigest()[:24]
+        digest = sha256_hex(json.dumps([self.codex_home, self.server_name, self.server_url]))[:24]
         return f"mcp|{self.server_name}|{digest}"
 
 
 def registration_account(codex_home: str, issuer: str) -> str:
     """Store account of the client registration at ``issuer`` for one (canonical) CODEX_HOME."""
-    import hashlib
-
-    digest = hashlib.sha256(json.dumps([codex_home, issuer]).encode()).hexdigest()[:24]
+    digest = sha256_hex(json.dumps([codex_home, issuer]))[:24]
     return f"mcp-client|{digest}"
 
 
-@dataclass
+@record
 class ClientRegistration:
     """An OAuth client identity at one authorization server (keyed by its issuer)."""
 
@@ -108,15 +101,15 @@ class ClientRegistration:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ClientRegistration:
-        names = {f.name for f in fields(cls)}
+        names = set(field_names(cls))
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-@dataclass
+@record
 class CredentialRecord:
     """Everything mcpdeck keeps about one login. Secrets never leave the store."""
 
@@ -183,11 +176,11 @@ class CredentialRecord:
         return not self.is_expired(now) or self.refreshable
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CredentialRecord:
-        names = {f.name for f in fields(cls)}
+        names = set(field_names(cls))
         return cls(**{k: v for k, v in data.items() if k in names})
 
 

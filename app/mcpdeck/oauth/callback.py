@@ -46,15 +46,25 @@ class ListenSpec:
 
 
 def listen_spec(callback_url: str | None, callback_port: int | None) -> ListenSpec:
-    """Settings → listener: a non-local callback URL binds 0.0.0.0 and is the redirect URI."""
+    """Settings → listener: a non-local callback URL binds 0.0.0.0 and is the redirect URI.
+
+    A callback URL that does not parse (``http://[``) or whose port is not a port
+    (``http://localhost:99999/cb``) is a :class:`CallbackError`, like every other reason a
+    login cannot receive its callback: callers report OAuth errors as one line.
+    """
     if not callback_url:
         return ListenSpec("127.0.0.1", callback_port or 0, DEFAULT_CALLBACK_PATH)
-    parts = urlsplit(callback_url)
-    path = parts.path or DEFAULT_CALLBACK_PATH
     try:
+        parts = urlsplit(callback_url)
+        path = parts.path or DEFAULT_CALLBACK_PATH
         url_port = parts.port
-    except ValueError:
-        url_port = None
+    except ValueError as exc:
+        # urlsplit's own words ("Invalid IPv6 URL", "Port out of range 0-65535") say what is
+        # wrong; the URL is the user's config, shown through redaction like any output.
+        raise CallbackError(
+            f"the OAuth callback URL {callback_url!r} is not a valid URL: {exc}",
+            hint="fix mcp_oauth_callback_url or the server's oauth.callback_url",
+        ) from None
     # Browsers map *.localhost to loopback themselves: such a callback still binds 127.0.0.1.
     local = is_local_name(parts.hostname)
     host = "127.0.0.1" if local else "0.0.0.0"

@@ -7,13 +7,13 @@ rotated refresh token is never used twice and never lost.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from pathlib import Path
 from typing import Protocol
 
 import httpx2
 
+from mcpdeck import records
 from mcpdeck.credentials.lock import refresh_lock
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.errors import AuthRequired
@@ -90,7 +90,7 @@ async def _complete_codex_record(
         endpoint = await token_endpoint_of(http, record.issuer, trace)
     except DiscoveryError:
         return record
-    return dataclasses.replace(
+    return records.replace(
         record, token_endpoint=endpoint, resource=record.resource or record.server_url
     )
 
@@ -114,7 +114,7 @@ async def _refresh(
     except TokenEndpointError as exc:
         if exc.error == "invalid_grant":
             # Never retried: the record is marked and the user is asked to log in again.
-            marked = dataclasses.replace(record, unusable_reason=UNUSABLE_REASON)
+            marked = records.replace(record, unusable_reason=UNUSABLE_REASON)
             await asyncio.to_thread(store.save, key, marked)
             if trace:
                 trace.emit(
@@ -131,7 +131,7 @@ async def _refresh(
     except OAuthError:
         raise
     now = time.time()
-    updated = dataclasses.replace(
+    updated = records.replace(
         record,
         access_token=tokens.access_token,
         # Keep the old refresh token when the server does not rotate it.

@@ -13,12 +13,12 @@ One service for both faces (the TUI's call screen and ``mcpdeck call/read/prompt
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
+from mcpdeck import records
 from mcpdeck.errors import McpdeckError
 from mcpdeck.redact import redact, redact_obj
 from mcpdeck.session.challenges import parse_challenge, refuses_scope
@@ -189,7 +189,7 @@ async def run_call(
     result.request = _request(kind, target, args)
     limit = timeout if timeout is not None else server.tool_timeout_sec
     # The HTTP read timeout follows the call's limit, so a longer --timeout is honoured.
-    server = dataclasses.replace(server, tool_timeout_sec=limit)
+    server = records.replace(server, tool_timeout_sec=limit)
     provider = None
     if uses_oauth(server) and store is not None:
         from mcpdeck.oauth.token_provider import TokenProvider
