@@ -343,6 +343,6 @@ METHOD = [
     "in 0.2 s (first) to 1.2 s (last), so probe results keep arriving through the key presses. "
     "First paint: the first screen update whose table holds every server. Key → render: a key "
     "event (↓ or ↑, about 7 a second) handed to the app as the terminal driver does, to the "
-    "next screen update with the cursor moved. Quit: from `pilot.exit` with probes still in "
-    "flight to the end of the process.",
+    "next screen update with the cursor moved. Quit: from the quit key (ctrl+q, handed over "
+    "the same way) with probes still in flight to the end of the process.",
 ]
