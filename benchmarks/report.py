@@ -337,11 +337,12 @@ METHOD = [
     "follows the redirects into the tool's callback (no second interpreter on either side).",
     "- **doctor row**: 20 MCP servers without authentication, each delaying every response by "
     "0.05 s (first) to 0.5 s (last): the slowest alone against all 20.",
-    "- **TUI rows**: `benchmarks/tui_probe.py` runs the app from `mcpdeck.tui.app.make_app` in "
+    "- **TUI rows**: `benchmarks/tui_probe.py` runs the app as `mcpdeck tui` builds it "
+    "(`mcpdeck.tui.app.make_process_app`) in "
     "Textual's headless `run_test` in a new process, on 100 or 1000 OAuth servers that answer "
     "in 0.2 s (first) to 1.2 s (last), so probe results keep arriving through the key presses. "
     "First paint: the first screen update whose table holds every server. Key → render: a key "
     "event (↓ or ↑, about 7 a second) handed to the app as the terminal driver does, to the "
-    "next screen update with the cursor moved. Quit: from `pilot.exit` with probes still in "
-    "flight to the end of the process.",
+    "next screen update with the cursor moved. Quit: from the quit key (ctrl+q, handed over "
+    "the same way) with probes still in flight to the end of the process.",
 ]

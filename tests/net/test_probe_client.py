@@ -8,6 +8,7 @@ wire: no redirects followed, timeouts, size limits, keep-alive reuse, proxies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,7 @@ class Seen:
     connections: int = 0
     requests: list[bytes] = field(default_factory=list)  # request heads, as sent
     bodies: list[bytes] = field(default_factory=list)  # request bodies, as sent
+    client_left: asyncio.Event = field(default_factory=asyncio.Event)  # the client closed one
 
 
 Answer = Callable[[bytes], bytes | None]  # request head → raw response (None: never answer)
@@ -56,7 +58,7 @@ async def raw_server(answer: Answer, *, keep_alive: bool = True) -> AsyncIterato
                 if not keep_alive:
                     return
         except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+            seen.client_left.set()
         finally:
             writer.close()
 
@@ -123,6 +125,27 @@ async def test_connections_are_reused_per_origin() -> None:
         finally:
             await client.aclose()
     assert len(seen.requests) == 5 and seen.connections == 1
+
+
+async def test_idle_connections_beyond_the_limit_are_closed_oldest_first() -> None:
+    """Many servers, one probe each: a finished server's kept-alive connection is closed once
+    newer ones exceed the limit, so sockets do not pile up with the number of servers."""
+    ok = response("200 OK", {}, b"{}")
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [await stack.enter_async_context(raw_server(always(ok))) for _ in range(4)]
+        client = ProbeClient(environ={}, max_idle=2)
+        try:
+            for origin, _ in servers:
+                assert (await bounded_request(client, "GET", f"{origin}/x")).status == 200
+            for _, seen in servers[:2]:
+                await asyncio.wait_for(seen.client_left.wait(), 5)
+            assert not any(seen.client_left.is_set() for _, seen in servers[2:])
+            # the newest is still kept alive: a second request reuses its connection
+            origin, seen = servers[-1]
+            assert (await bounded_request(client, "GET", f"{origin}/y")).status == 200
+            assert seen.connections == 1
+        finally:
+            await client.aclose()
 
 
 async def test_a_connection_the_server_closed_is_replaced() -> None:

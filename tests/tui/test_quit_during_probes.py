@@ -3,16 +3,23 @@
 A real loopback server accepts the probe's request and never answers; the probe timeout is a
 minute. Before the fix the probe thread could not be cancelled, so the connection stayed open
 (and the process's exit waited) until that timeout. Now the probes run in a child process that
-is killed when its worker is cancelled.
+is killed when its worker is cancelled, and reaped before the cancelled worker finishes: a quit's
+event loop never closes with the worker still dying (no "unclosed transport", no asyncio
+warning about a closed loop, no zombie).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import os
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+
+import pytest
 
 from mcpdeck.tui.services import Services
 from tests.tui.conftest import World, build
@@ -46,8 +53,9 @@ async def silent_server() -> AsyncIterator[tuple[str, asyncio.Event, asyncio.Eve
         server.close()
 
 
-def _probe_workers() -> list[int]:
-    """Child processes of this test running the probe worker (from /proc)."""
+def _probe_workers(*, zombies: bool = False) -> list[int]:
+    """Child processes of this test running the probe worker (from /proc); ``zombies``: count
+    the exited but not yet reaped ones too."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -59,7 +67,10 @@ def _probe_workers() -> list[int]:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
         state = stat.rsplit(")", 1)[1].split()[0]
-        if parent == os.getpid() and b"mcpdeck.probe_worker" in cmdline and state != "Z":
+        if parent != os.getpid() or (state == "Z" and not zombies):
+            continue
+        # a zombie has no command line left: any child of this test's process counts then
+        if b"mcpdeck.probe_worker" in cmdline or state == "Z":
             found.append(int(entry.name))
     return found
 
@@ -84,9 +95,10 @@ async def test_cancelling_a_probe_closes_its_connection(world: World) -> None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert task.cancelled()
+        # The cancelled probe returned only once its worker was gone and reaped.
+        assert _probe_workers(zombies=True) == []
         await asyncio.wait_for(left.wait(), EVENTUALLY)
         assert results == []
-    await _eventually_no_workers()
 
 
 async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
@@ -102,6 +114,34 @@ async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
             await pilot.press("ctrl+q")
         await asyncio.wait_for(left.wait(), EVENTUALLY)
     await _eventually_no_workers()
+
+
+def test_a_quit_ends_the_probe_worker_before_the_event_loop_closes(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As `mcpdeck tui` runs: the app in an event loop of its own, closed right after the quit,
+    with a probe blocked reading an answer that never comes."""
+
+    async def session() -> None:
+        async with silent_server() as (url, asked, _left):
+            world.write_user(f'[mcp_servers.slow]\nurl = "{url}"\n')
+            services = Services(
+                world.home, world.project, env=dict(os.environ), probe_timeout=PROBE_TIMEOUT
+            )
+            app = build(world, services)
+            async with app.run_test() as pilot:
+                await asyncio.wait_for(asked.wait(), EVENTUALLY)
+                await pilot.press("ctrl+q")
+
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        asyncio.run(session())
+        gc.collect()  # an unclosed transport would warn as it is collected
+    # Checked at once, no waiting: nothing of the worker outlives the loop.
+    assert _probe_workers(zombies=True) == []
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 async def test_probe_worker_sees_the_same_overrides(world: World) -> None:

@@ -155,6 +155,20 @@ def make_app(
     )
 
 
+def make_process_app(services: Services, *, subtitle: str | None = None) -> McpdeckApp:
+    """The app as ``mcpdeck tui`` runs it: :func:`make_app` plus the process-wide set-up.
+
+    Everything imported and built up to the first frame lives as long as the process: frozen,
+    it is out of the cyclic collector, whose full passes took 40-70 ms with 1000 servers (20-32
+    ms frozen; gc callbacks around benchmarks/tui_probe.py, 2 runs each), and out of the
+    interpreter's final collections at exit (1000 servers: 85k tracked objects at quit unfrozen,
+    300-650 ms from the quit to the process gone, 110-180 ms frozen). Not in the App: a
+    process-wide side effect has no place in every test's run_test. benchmarks/tui_probe.py
+    builds its app here, so that it measures the process users run.
+    """
+    return make_app(services, subtitle=subtitle, after_first_paint=gc.freeze)
+
+
 def run_tui(
     codex_home: Path,
     cwd: Path,
@@ -170,11 +184,7 @@ def run_tui(
     subtitle = "demo" if demo is not None else home_scrub(str(codex_home))
     if profile:
         subtitle += f" · profile {profile}"
-    # Everything imported and built up to the first frame lives as long as this process: frozen,
-    # it is out of the cyclic collector, whose full passes took 40-70 ms with 1000 servers
-    # (20-32 ms frozen; gc callbacks around benchmarks/tui_probe.py, 2 runs each).
-    # Here and not in the App: a process-wide side effect has no place in every test's run_test.
-    app = make_app(services, subtitle=subtitle, after_first_paint=gc.freeze)
+    app = make_process_app(services, subtitle=subtitle)
     result = app.run()
     # An unhandled exception ends the app with return code 1 after Textual has restored the
     # terminal and printed the traceback: the process must say it failed, not exit 0.

@@ -148,6 +148,7 @@ class Services:
                 if child.returncode is None:
                     with contextlib.suppress(ProcessLookupError):
                         child.kill()
+                    await _reaped(child)
             if code != 0:
                 errors.seek(0)
                 lines = errors.read().decode("utf-8", "replace").strip().splitlines()
@@ -340,6 +341,28 @@ def _stat_all(files: list[Path]) -> tuple[Any, ...]:
         else:
             out.append((str(file), st.st_mtime_ns, st.st_size))
     return tuple(out)
+
+
+async def _reaped(child: asyncio.subprocess.Process) -> None:
+    """Wait until a killed probe worker has exited and its pipes are closed, through any
+    further cancellation (a quit cancels the worker, then the loop's shutdown cancels it again).
+
+    Left to the child watcher instead, the worker could outlive a quit's event loop: its
+    transport was never closed (collected later: "unclosed transport" and "Event loop is closed"
+    from its ``__del__``) and the watcher logged "Loop ... that handles pid ... is closed" when
+    the worker died. A SIGKILLed worker is gone in 20-130 ms (the kernel closing its sockets),
+    awaited alongside the rest of the app's shutdown.
+    """
+    assert child.stdout is not None
+    while True:
+        try:
+            await child.wait()
+            # To EOF: the pipe transport closes only once it has seen it. Nothing else holds the
+            # pipe (header helpers get their own), so EOF follows the exit.
+            await child.stdout.read()
+            return
+        except asyncio.CancelledError:
+            continue  # the task is being cancelled anyway; the reaping must still finish
 
 
 def _probe_view(status: ServerStatus, loaded: LoadedConfig) -> Probe:
