@@ -48,7 +48,7 @@ def import_profile(work: Path) -> list[tuple[str, float]] | str:
 
 
 # What the `mcpdeck` console script runs (so the import profile sees the same process).
-ENTRY = "import sys; sys.argv[0] = 'mcpdeck'; from mcpdeck.cli import entry; entry()"
+ENTRY = "import sys; sys.argv[0] = 'mcpdeck'; from mcpdeck.program import entry; entry()"
 
 
 def floors(runs: int) -> list[tuple[str, float]]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 SPAWN_NS = int(os.environ.get("BENCH_SPAWN_NS", time.monotonic_ns()))
-# As `mcpdeck` itself does (mcpdeck.cli.entry): the TUI runs on asyncio, trio is never loaded.
+# As `mcpdeck` itself does (mcpdeck.program.entry): the TUI runs on asyncio, trio is never loaded.
 sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
 

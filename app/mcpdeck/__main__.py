@@ -1,3 +1,3 @@
-from mcpdeck.cli import entry
+from mcpdeck.program import entry
 
 entry()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import importlib
 import io
 import os
@@ -425,25 +424,6 @@ def main(argv: Sequence[str] | None = None, *, started: Callable[[], None] | Non
             file=sys.stderr,
         )
         return EXIT_FAILURE
-
-
-def _start_up_done() -> None:
-    gc.freeze()  # what start-up allocated lives until exit: later collections skip it
-    gc.enable()
-
-
-def entry() -> None:
-    """The ``mcpdeck`` program: :func:`main` in a process of its own."""
-    # httpcore2 imports trio whenever it is installed (about 50 ms of start-up for every probing
-    # command); the CLI and the TUI run on asyncio only, so trio is never loaded here.
-    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
-    # No collections while start-up allocates modules, classes and the parsed config, which all
-    # live until exit, and none over them at exit (the interpreter's final collection): about a
-    # tenth of the instructions of a `mcpdeck login`, 4 ms of `list --json --offline`.
-    gc.disable()
-    code = main(started=_start_up_done)
-    gc.freeze()
-    sys.exit(code)
 
 
 if __name__ == "__main__":

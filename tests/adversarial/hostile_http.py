@@ -33,6 +33,8 @@ class Hostility:
     registration_error: str | None = None  # DCR answers 400 with this error_description
     token_error: str | None = None  # the token endpoint answers 400 with this description
     requests: list[str] = field(default_factory=list)
+    # the Host header of each AS metadata request: which authorization server was asked
+    metadata_hosts: list[str] = field(default_factory=list)
 
 
 def gzip_bomb(decoded_bytes: int) -> bytes:
@@ -78,6 +80,7 @@ def build(h: Hostility, base: str) -> Starlette:
 
     async def as_metadata(request: Request) -> Response:
         h.requests.append(f"GET {request.url.path}")
+        h.metadata_hosts.append(request.headers.get("host", ""))
         return JSONResponse(
             {
                 "issuer": base,

@@ -32,7 +32,7 @@ def test_the_program_runs_its_command_with_collection_on(tmp_path: Path) -> None
         "    return real(args)\n"
         "cmd.run = run\n"
         f"sys.argv = ['mcpdeck', 'list', '--offline', '--codex-home', {str(tmp_path)!r}]\n"
-        "from mcpdeck.cli import entry\n"
+        "from mcpdeck.program import entry\n"
         "entry()\n"
     )
     done = subprocess.run(
