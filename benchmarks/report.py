@@ -299,6 +299,11 @@ def _tui_table(row: Row) -> list[str]:
         lines.append(line("quit (probes in flight) → process gone", quits))
     lines.append(line("whole process (start, paint, keys, quit)", case.times()))
     lines += ["", f"Peak memory {case.peak_mb():.0f} MB."]
+    if case.failures:  # left out of every figure above; say so, and why
+        lines.append(
+            f"{len(case.failures)} failed run(s), not counted: "
+            + "; ".join(sorted(set(case.failures)))[:300]
+        )
     if pending:
         during = sum(1 for p in pending if p > 0)
         lines.append(

@@ -185,6 +185,8 @@ def compare(title: str, cases: list[Case], runs: int, warmup: int) -> None:
         med = case.median()
         shown = f"{med * 1000:.0f} ms" if med is not None else "no successful run"
         print(f"[bench]   {case.label}: median {shown} ({len(case.samples)} runs)", flush=True)
+        for note in case.failures:
+            print(f"[bench]   {case.label}: a run failed: {note}", flush=True)
 
 
 @dataclass
