@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The whole output of every failed run, to read its cause (the report shows one line).
+FAILED_RUNS = Path(__file__).resolve().parent.parent / ".cache" / "bench" / "failed-runs"
+
 # -- running one command --------------------------------------------------------------------
 
 
@@ -74,6 +77,11 @@ def run_once(inv: Invocation, validate: Validator) -> Sample:
     if code < 0:
         return Sample(seconds, usage.ru_maxrss, code, False, f"killed after {inv.timeout:.0f} s")
     ok, note, extra = validate(code, stdout, stderr)
+    if not ok:  # the one-line note names the error; keep the whole output to read the cause
+        kept = FAILED_RUNS / f"{time.strftime('%H%M%S')}-{proc.pid}.txt"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(f"{inv.cmd}\nexit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}")
+        note += f" (output kept in {kept})"
     cpu = usage.ru_utime + usage.ru_stime
     return Sample(seconds, usage.ru_maxrss, code, ok, note, extra, cpu)
 

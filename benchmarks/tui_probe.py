@@ -142,6 +142,11 @@ async def measure(codex_home: Path, cwd: Path, servers: int, presses: int) -> di
         quit_key = events.Key("ctrl+q", None)
         quit_key.set_sender(app)
         app._driver.send_message(quit_key)
+        # Leave run_test only once the app has taken the key: run_test's own shutdown would
+        # otherwise race it and the key would reach an app with no screen (ScreenStackError).
+        deadline = time.monotonic() + 10
+        while not app._exit and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
     result["exited_s"] = _since_spawn(time.monotonic_ns())
     return result
 
