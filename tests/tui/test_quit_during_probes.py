@@ -18,6 +18,7 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,13 +102,21 @@ async def test_cancelling_a_probe_closes_its_connection(world: World) -> None:
         assert results == []
 
 
-async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
+@asynccontextmanager
+async def _app_with_a_silent_server(
+    world: World,
+) -> AsyncIterator[tuple[Any, asyncio.Event, asyncio.Event]]:
+    """The app on one server that never answers: (app, the server was asked, the client left)."""
     async with silent_server() as (url, asked, left):
         world.write_user(f'[mcp_servers.slow]\nurl = "{url}"\n')
         services = Services(
             world.home, world.project, env=dict(os.environ), probe_timeout=PROBE_TIMEOUT
         )
-        app = build(world, services)
+        yield build(world, services), asked, left
+
+
+async def test_quitting_the_app_cancels_probes_in_flight(world: World) -> None:
+    async with _app_with_a_silent_server(world) as (app, asked, left):
         async with app.run_test() as pilot:
             await asyncio.wait_for(asked.wait(), EVENTUALLY)
             assert _probe_workers()
@@ -123,15 +132,12 @@ def test_a_quit_ends_the_probe_worker_before_the_event_loop_closes(
     with a probe blocked reading an answer that never comes."""
 
     async def session() -> None:
-        async with silent_server() as (url, asked, _left):
-            world.write_user(f'[mcp_servers.slow]\nurl = "{url}"\n')
-            services = Services(
-                world.home, world.project, env=dict(os.environ), probe_timeout=PROBE_TIMEOUT
-            )
-            app = build(world, services)
-            async with app.run_test() as pilot:
-                await asyncio.wait_for(asked.wait(), EVENTUALLY)
-                await pilot.press("ctrl+q")
+        async with (
+            _app_with_a_silent_server(world) as (app, asked, _left),
+            app.run_test() as pilot,
+        ):
+            await asyncio.wait_for(asked.wait(), EVENTUALLY)
+            await pilot.press("ctrl+q")
 
     caplog.set_level(logging.WARNING, logger="asyncio")
     with warnings.catch_warnings(record=True) as caught:
