@@ -345,7 +345,8 @@ def _stat_all(files: list[Path]) -> tuple[Any, ...]:
 
 async def _reaped(child: asyncio.subprocess.Process) -> None:
     """Wait until a killed probe worker has exited and its pipes are closed, through any
-    further cancellation (a quit cancels the worker, then the loop's shutdown cancels it again).
+    further cancellation (a quit cancels the worker, then the loop's shutdown cancels it again),
+    which is raised once the worker is reaped: never swallowed.
 
     Left to the child watcher instead, the worker could outlive a quit's event loop: its
     transport was never closed (collected later: "unclosed transport" and "Event loop is closed"
@@ -354,15 +355,18 @@ async def _reaped(child: asyncio.subprocess.Process) -> None:
     awaited alongside the rest of the app's shutdown.
     """
     assert child.stdout is not None
+    cancelled = False
     while True:
         try:
             await child.wait()
             # To EOF: the pipe transport closes only once it has seen it. Nothing else holds the
             # pipe (header helpers get their own), so EOF follows the exit.
             await child.stdout.read()
-            return
+            break
         except asyncio.CancelledError:
-            continue  # the task is being cancelled anyway; the reaping must still finish
+            cancelled = True  # the reaping must still finish; the cancellation is kept
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 def _probe_view(status: ServerStatus, loaded: LoadedConfig) -> Probe:
