@@ -79,6 +79,9 @@ def ensure_open_files(needed: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+# Cached: a status run asks about the same few hosts thousands of times (1000 servers: 7000
+# calls, ~60 ms of CPU in ipaddress).
+@functools.lru_cache(maxsize=1024)
 def is_loopback_host(host: str | None) -> bool:
     """A loopback address literal (127/8, ::1), or ``localhost`` itself: decided without name
     resolution.

@@ -1,12 +1,16 @@
-"""A lean HTTP/1.1 client for status probes and logins: asyncio streams + h11, no
-httpx2/httpcore2/anyio.
+"""A lean HTTP/1.1 client for status probes and logins: an asyncio protocol speaking
+:mod:`mcpdeck.http1`, no httpx2/httpcore2/anyio, no asyncio streams, no h11.
 
 Why a second client: a status probe is a handful of small requests per server (the
 unauthenticated initialize, the protected-resource and authorization-server metadata), and
 with hundreds of servers the generic stack's CPU per request set the pace: about 1.5-3 ms of
 CPU per request in httpx2 → httpcore2 → anyio (task-group, cancel-scope and sniffio
 bookkeeping on every socket operation), against ~0.4 ms here (1000 servers, 3000 requests:
-4.2 s of CPU before, see ``python3 benchmarks/run.py --only status``). Importing httpx2 also
+4.2 s of CPU before, see ``python3 benchmarks/run.py --only status``). On top of that,
+asyncio's streams and h11 cost about half of what was left per request (StreamReader and
+StreamWriter objects, a drain and a read future per exchange, h11's event objects); the
+protocol below hands the bytes it receives straight to the parser, and one timer per wait
+replaces a timeout context (3000 keep-alive GETs: ~1.0 s of CPU before). Importing httpx2 also
 costs ~55 ms, which this path no longer pays unless a proxy or TLS needs it: a scripted
 ``mcpdeck login`` (a few requests, then done) went from ~200 to ~150 ms of CPU with it.
 
@@ -18,8 +22,9 @@ It honours what :func:`mcpdeck.net.new_client` honours for these requests:
   only when an https URL is used); plain http never builds it;
 - proxies: when :func:`mcpdeck.net.proxy_for` names one for an origin, that origin's requests
   go through the ``httpx2`` client of :func:`mcpdeck.net.new_client` instead (same rules);
-- bounded reads: h11 caps a response head at 16 KiB (hostile headers fail instead of
-  growing), bodies are read chunk by chunk by the caller, which stops at its size limit;
+- bounded reads: a response head is capped at 16 KiB (hostile headers fail instead of
+  growing), bodies are read chunk by chunk by the caller, which stops at its size limit, and
+  the connection stops reading while more than ``READ_SIZE`` bytes wait unread;
 - connections are reused per origin (keep-alive) and at most
   :data:`mcpdeck.net.MAX_CONNECTIONS_PER_ORIGIN` requests run on one origin at a time;
 - at most :data:`MAX_IDLE_CONNECTIONS` idle connections are kept in all, the least recently
@@ -30,12 +35,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-import h11
-
+from mcpdeck.http1 import (
+    Body,
+    Headers,
+    LocalProtocolError,
+    RemoteProtocolError,
+    head_length,
+    parse_head,
+    request_bytes,
+)
 from mcpdeck.net import (
     MAX_CONNECTIONS_PER_ORIGIN,
     MAX_KEEPALIVE_PER_ORIGIN,
@@ -46,8 +60,9 @@ from mcpdeck.net import (
 if TYPE_CHECKING:
     import httpx2
 
+__all__ = ["Headers", "ProbeClient", "ProbeResponse", "TransportError"]
+
 READ_SIZE = 64 * 1024
-MAX_HEAD_BYTES = 16 * 1024  # h11's default; a larger response head is refused
 # Characters a request target may carry as they are; everything else is percent-encoded
 # (as httpx2 does), so a space or a non-ASCII character in a URL never breaks the request line.
 _TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"
@@ -69,56 +84,175 @@ class TransportError(Exception):
         self.reason = reason
 
 
-class Headers(dict[str, str]):
-    """Response headers by lower-case name; repeated fields joined with ", " (as httpx2)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
-class _Connection:
-    __slots__ = ("h11", "reader", "writer")
+class _Connection(asyncio.Protocol):
+    """One connection: what arrives is kept in ``buffer`` until the parser takes it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.ended = False
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) >= READ_SIZE and not self._paused:
+            assert self.transport is not None
+            self.transport.pause_reading()
+            self._paused = True
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.ended = True
+        self._wake()
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def receive(self, timeout: float) -> None:
+        """Wait until more bytes arrive or the connection ends; TimeoutError after ``timeout``."""
+        if self.ended:
+            return
+        if self._paused:
+            assert self.transport is not None
+            self._paused = False
+            self.transport.resume_reading()
+        waiter = self._waiter = self.loop.create_future()
+        timer = self.loop.call_later(timeout, _expire, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    @property
+    def usable(self) -> bool:
+        return not self.ended and self.transport is not None and not self.transport.is_closing()
 
     def close(self) -> None:
-        self.writer.close()
+        if self.transport is not None:
+            self.transport.close()
 
 
 class ProbeResponse:
     """Status and headers at once; the body through :meth:`aiter_raw` (content-coded, as sent)."""
 
-    def __init__(self, conn: _Connection, status: int, headers: Headers, timeout: float) -> None:
+    def __init__(
+        self, conn: _Connection, status: int, headers: Headers, body: Body, timeout: float
+    ) -> None:
         self.status_code = status
         self.headers = headers
         self._conn = conn
+        self._body = body
         self._timeout = timeout
-        self.complete = False
+
+    @property
+    def complete(self) -> bool:
+        return self._body.done
+
+    @property
+    def reusable(self) -> bool:
+        """The body was read to its end and the connection can carry the next request."""
+        return self._body.done and self._body.reusable and not self._conn.buffer
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
-        conn = self._conn.h11
+        conn, body = self._conn, self._body
         while True:
             try:
-                event = conn.next_event()
-                if event is h11.NEED_DATA:
-                    async with asyncio.timeout(self._timeout):
-                        data = await self._conn.reader.read(READ_SIZE)
-                    conn.receive_data(data)
-                    continue
+                data = body.take(conn.buffer)
+            except RemoteProtocolError:
+                raise TransportError("RemoteProtocolError") from None
+            if data:
+                yield data
+            if body.done:
+                return
+            if conn.ended:
+                if body.ended_by_close():
+                    return
+                raise TransportError("RemoteProtocolError")  # the body was cut short
+            try:
+                await conn.receive(self._timeout)
             except TimeoutError:
                 raise TransportError("timed out") from None
-            except (h11.RemoteProtocolError, OSError):
-                raise TransportError("RemoteProtocolError") from None
-            if isinstance(event, h11.Data):
-                yield bytes(event.data)
-            elif isinstance(event, h11.EndOfMessage):
-                self.complete = True
-                return
-            else:  # ConnectionClosed before the end of the body
-                raise TransportError("RemoteProtocolError")
+
+
+# Cached: a status run sends a few requests to each URL (1000 servers: ~50 ms of CPU in
+# urllib.parse and quote without it).
+@functools.lru_cache(maxsize=4096)
+def _route(url: str) -> tuple[Origin, str, str] | None:
+    """(origin, request target, Host header) of an http(s) URL; None when it is not one."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or not host:
+        return None
+    port = port or (443 if scheme == "https" else 80)
+    target = quote(parts.path or "/", safe=_TARGET_SAFE)
+    if parts.query:
+        target += "?" + quote(parts.query, safe=_TARGET_SAFE)
+    return (scheme, host, port), target, parts.netloc.rpartition("@")[2]
+
+
+class _Exchange:
+    """One request on a direct connection, as an ``async with`` (a plain class: the
+    generator-based context managers of contextlib cost a few µs more per request)."""
+
+    __slots__ = ("_client", "_conn", "_method", "_origin", "_request", "_response", "_timeout")
+
+    def __init__(
+        self, client: ProbeClient, origin: Origin, request: bytes, method: str, timeout: float
+    ) -> None:
+        self._client = client
+        self._origin = origin
+        self._request = request
+        self._method = method
+        self._timeout = timeout
+        self._conn: _Connection | None = None
+        self._response: ProbeResponse | None = None
+
+    async def __aenter__(self) -> ProbeResponse:
+        gate = self._client._gate(self._origin)
+        await gate.acquire()
+        try:
+            self._conn, self._response = await self._client._exchange(
+                self._origin, self._request, self._method, self._timeout
+            )
+        except BaseException:
+            gate.release()
+            raise
+        return self._response
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            self._client._release(self._origin, self._conn, self._response)
+        finally:
+            self._client._gate(self._origin).release()
 
 
 class ProbeClient:
@@ -149,76 +283,51 @@ class ProbeClient:
         """One request; the response's body is read (or not) inside the ``async with``.
 
         Raises :class:`TransportError` when no response arrives (refused, timed out, broken)."""
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            host = None
-        if scheme not in ("http", "https") or not host:
+        route = _route(url)
+        if route is None:
             raise TransportError("UnsupportedProtocol")
-        port = port or (443 if scheme == "https" else 80)
-        origin = (scheme, host, port)
+        origin, target, host_header = route
         direct = self._direct.get(origin)
         if direct is None:
+            scheme, host, port = origin
             direct = self._direct[origin] = proxy_for(scheme, host, port, self._environ) is None
         if not direct:
             return self._through_proxy(method, url, headers, content, timeout)
-        target = quote(parts.path or "/", safe=_TARGET_SAFE)
-        if parts.query:
-            target += "?" + quote(parts.query, safe=_TARGET_SAFE)
-        host_header = parts.netloc.rpartition("@")[2]
-        return self._direct_request(origin, method, target, host_header, headers, content, timeout)
-
-    @contextlib.asynccontextmanager
-    async def _direct_request(
-        self,
-        origin: Origin,
-        method: str,
-        target: str,
-        host_header: str,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        timeout: float,
-    ) -> AsyncIterator[ProbeResponse]:
-        gate = self._gates.get(origin)
-        if gate is None:
-            gate = self._gates[origin] = asyncio.Semaphore(MAX_CONNECTIONS_PER_ORIGIN)
-        fields = [("Host", host_header), ("User-Agent", "mcpdeck")]
-        fields += list(headers.items())
+        fields = [("Host", host_header), ("User-Agent", "mcpdeck"), *headers.items()]
         if content is not None:
             fields.append(("Content-Length", str(len(content))))
         try:
-            request = h11.Request(method=method, target=target, headers=fields)
-        except h11.LocalProtocolError:
+            request = request_bytes(method, target, fields, content)
+        except LocalProtocolError:
             raise TransportError("LocalProtocolError") from None
-        async with gate:
-            conn, response = await self._exchange(origin, request, content, timeout)
-            try:
-                yield response
-            finally:
-                self._release(origin, conn, response)
+        return _Exchange(self, origin, request, method, timeout)
+
+    def _gate(self, origin: Origin) -> asyncio.Semaphore:
+        gate = self._gates.get(origin)
+        if gate is None:
+            gate = self._gates[origin] = asyncio.Semaphore(MAX_CONNECTIONS_PER_ORIGIN)
+        return gate
 
     async def _exchange(
-        self, origin: Origin, request: h11.Request, content: bytes | None, timeout: float
+        self, origin: Origin, request: bytes, method: str, timeout: float
     ) -> tuple[_Connection, ProbeResponse]:
         """Send on an idle connection of the origin, else on a new one; read the head."""
         idle = self._idle.get(origin)
         while idle:
             conn = idle.pop()
             del self._idle_order[conn]
-            if conn.reader.at_eof() or conn.writer.is_closing():
+            if not conn.usable:
                 self._drop(conn)
                 continue
             try:
-                return conn, await self._send_and_read_head(conn, request, content, timeout)
+                return conn, await self._send_and_read_head(conn, request, method, timeout)
             except TransportError:
                 # The server closed a kept-alive connection as the request went out (the
                 # race every HTTP/1.1 client retries once): send it on a fresh connection.
                 self._drop(conn)
         conn = await self._connect(origin, timeout)
         try:
-            return conn, await self._send_and_read_head(conn, request, content, timeout)
+            return conn, await self._send_and_read_head(conn, request, method, timeout)
         except BaseException:
             self._drop(conn)
             raise
@@ -230,14 +339,15 @@ class ProbeClient:
             from mcpdeck.net import ssl_context
 
             tls = ssl_context()
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
+                _, conn = await loop.create_connection(
+                    lambda: _Connection(loop),
                     host.strip("[]"),
                     port,
                     ssl=tls,
                     server_hostname=host.strip("[]") if tls else None,
-                    limit=READ_SIZE,
                 )
         except TimeoutError:
             raise TransportError("timed out") from None
@@ -245,56 +355,44 @@ class ProbeClient:
             # Refused, unreachable, name not resolved, TLS handshake or certificate failure
             # (ssl.SSLError is an OSError): httpx2 calls all of these ConnectError.
             raise TransportError("connection failed") from None
-        conn = _Connection(reader, writer)
         self._open.add(conn)
         return conn
 
     async def _send_and_read_head(
-        self, conn: _Connection, request: h11.Request, content: bytes | None, timeout: float
+        self, conn: _Connection, request: bytes, method: str, timeout: float
     ) -> ProbeResponse:
-        h = conn.h11
+        assert conn.transport is not None
+        conn.transport.write(request)
         try:
-            data = h.send(request) or b""
-            if content:
-                data += h.send(h11.Data(data=content)) or b""
-            data += h.send(h11.EndOfMessage()) or b""
-            async with asyncio.timeout(timeout):
-                conn.writer.write(data)
-                await conn.writer.drain()
-                while True:
-                    event = h.next_event()
-                    if event is h11.NEED_DATA:
-                        h.receive_data(await conn.reader.read(READ_SIZE))
-                        continue
-                    if isinstance(event, h11.Response):
-                        headers = Headers()
-                        for name, value in event.headers:
-                            key = name.decode("latin-1")
-                            text = value.decode("latin-1")
-                            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-                        return ProbeResponse(conn, event.status_code, headers, timeout)
-                    if isinstance(event, h11.InformationalResponse):
-                        continue
-                    raise TransportError("RemoteProtocolError")  # closed before a response
+            while True:
+                end = head_length(conn.buffer)
+                if end is None:
+                    if conn.ended:
+                        raise TransportError("RemoteProtocolError")  # closed before a response
+                    await conn.receive(timeout)
+                    continue
+                head = bytes(conn.buffer[:end])
+                del conn.buffer[:end]
+                minor, status, headers = parse_head(head)
+                if status == 101:
+                    raise TransportError("RemoteProtocolError")  # nothing asked to switch
+                if status < 200:
+                    continue  # informational (100 Continue, 103 Early Hints): the answer follows
+                body = Body(method, status, headers, minor)
+                return ProbeResponse(conn, status, headers, body, timeout)
         except TimeoutError:
             raise TransportError("timed out") from None
-        except h11.RemoteProtocolError:
-            raise TransportError("RemoteProtocolError") from None
-        except h11.LocalProtocolError:
-            raise TransportError("LocalProtocolError") from None
-        except OSError:
+        except RemoteProtocolError:
             raise TransportError("RemoteProtocolError") from None
 
-    def _release(self, origin: Origin, conn: _Connection, response: ProbeResponse) -> None:
+    def _release(self, origin: Origin, conn: _Connection, response: ProbeResponse | None) -> None:
         """Keep the connection for the origin's next request when the exchange ended cleanly."""
-        h = conn.h11
         if (
-            response.complete
-            and h.our_state is h11.DONE
-            and h.their_state is h11.DONE
+            response is not None
+            and response.reusable
+            and conn.usable
             and len(self._idle.get(origin, ())) < MAX_KEEPALIVE_PER_ORIGIN
         ):
-            h.start_next_cycle()
             self._idle.setdefault(origin, []).append(conn)
             self._idle_order[conn] = origin
             if len(self._idle_order) > self._max_idle:
@@ -309,8 +407,18 @@ class ProbeClient:
         self._open.discard(conn)
         conn.close()
 
+    def _through_proxy(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: float,
+    ) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self._proxied_request(method, url, headers, content, timeout)
+
     @contextlib.asynccontextmanager
-    async def _through_proxy(
+    async def _proxied_request(
         self,
         method: str,
         url: str,

@@ -161,6 +161,55 @@ async def test_a_connection_the_server_closed_is_replaced() -> None:
     assert seen.connections == 3
 
 
+async def test_an_interim_1xx_response_is_skipped_for_the_final_one() -> None:
+    interim = b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"
+    final = response("200 OK", {"Content-Type": "application/json"}, b'{"ok": true}')
+    async with raw_server(always(interim + final)) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            for _ in range(2):
+                fetched = await bounded_request(client, "GET", f"{origin}/x")
+                assert fetched.status == 200 and fetched.json_object() == {"ok": True}
+        finally:
+            await client.aclose()
+    assert seen.connections == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+    ],
+)
+async def test_a_connection_the_server_will_not_keep_is_not_reused(answer: bytes) -> None:
+    """The server leaves the socket open, but its answer says it will not take another request
+    on it: a second request on the same socket would wait for nothing."""
+    async with raw_server(always(answer)) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            for _ in range(3):
+                assert (
+                    await bounded_request(client, "GET", f"{origin}/x", timeout=2)
+                ).status == 200
+        finally:
+            await client.aclose()
+    assert seen.connections == 3
+
+
+async def test_a_header_value_that_would_split_the_request_is_not_sent() -> None:
+    async with raw_server(always(response("200 OK"))) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            with pytest.raises(FetchFailed, match="LocalProtocolError"):
+                await bounded_request(
+                    client, "GET", f"{origin}/x", headers={"X-Api-Key": "k\r\nX-Injected: 1"}
+                )
+        finally:
+            await client.aclose()
+    assert seen.requests == []
+
+
 async def test_request_line_and_headers_on_the_wire() -> None:
     async with raw_server(always(response("401 Unauthorized"))) as (origin, seen):
         client = ProbeClient(environ={})
