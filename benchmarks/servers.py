@@ -322,6 +322,7 @@ async def serve(groups: list[Group], ports_file: Path) -> None:
         sockets.extend(socks)
     config = uvicorn.Config(
         build_app(world),
+        http="httptools",
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -352,8 +353,17 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--ports-file", type=Path, required=True)
     args = parser.parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.group, args.ports_file))
+    # One process stands in for a thousand servers that would each have their own machine: on
+    # asyncio's loop with h11, its own CPU (2.6-3.5 s per 1000-server status run, all on one
+    # core) set the pace of both tools' runs. uvloop and httptools (uvicorn's C parser, see
+    # serve) cut that to about 1.5 s.
+    import uvloop
+
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
+    ):
+        runner.run(serve(args.group, args.ports_file))
     return 0
 
 

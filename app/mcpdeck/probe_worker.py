@@ -42,10 +42,9 @@ def main() -> int:
     # the TUI's core often enough to push key -> render p95 past 30 ms (tui_probe).
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)
-    # As in `mcpdeck` itself: asyncio only, trio is never loaded (httpcore2 would import it).
+    # As in `mcpdeck` itself: trio is never loaded (httpcore2 would import it).
     sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
-    import asyncio
-
+    from mcpdeck import event_loop
     from mcpdeck.config.loader import load_config
     from mcpdeck.status import ServerStatus, status_to_json
     from mcpdeck.status_probe import compute_statuses, plan_and_settle
@@ -67,7 +66,7 @@ def main() -> int:
 
     check_tokens = bool(request.get("check_tokens", False))
     plan = plan_and_settle(loaded, credentials, names=names, check_tokens=check_tokens)
-    asyncio.run(
+    event_loop.run(
         compute_statuses(
             loaded,
             credentials,
@@ -77,7 +76,8 @@ def main() -> int:
             on_result=emit,
             plan=plan,
             check_tokens=check_tokens,
-        )
+        ),
+        probes=len(plan.to_probe) + len(plan.to_try),
     )
     return 0
 

@@ -254,13 +254,22 @@ async def compute_statuses(
 
     if plan.to_probe or plan.to_try:
         from mcpdeck.net import ensure_open_files
-        from mcpdeck.net_probe import ProbeClient
+        from mcpdeck.net_probe import MAX_IDLE_CONNECTIONS, ProbeClient
         from mcpdeck.oauth.probe import MetadataCache
 
-        ensure_open_files(3 * min(concurrency, len(plan.to_probe) + len(plan.to_try)) + 256)
+        jobs_count = len(plan.to_probe) + len(plan.to_try)
+        # A probe is three requests to the server's origin. When every server fits in one wave
+        # they go in parallel (three connections, a 200 ms server answers in 200 ms); when
+        # there are more servers than that, throughput counts, not one server's latency: the
+        # three go in series on one kept-alive connection and three times as many servers run
+        # at once (the same sockets in flight). 1000 servers answering in 200 ms: 2000 fewer
+        # connections, which cut 0.7-0.9 s of the servers' CPU and 0.2 s of ours (2 cores).
+        speculate = jobs_count <= concurrency
+        workers = min(jobs_count, concurrency if speculate else 3 * concurrency)
+        ensure_open_files(3 * min(concurrency, jobs_count) + 256)
         own_client = http is None
-        client = http or ProbeClient(environ=environ)
-        cache = MetadataCache(client)
+        client = http or ProbeClient(environ=environ, max_idle=max(MAX_IDLE_CONNECTIONS, workers))
+        cache = MetadataCache(client, speculate=speculate)
 
         async def one(server: ServerConfig, fallback: AuthInfo | None) -> None:
             helped = await _from_helper(server, loaded, environ)
@@ -291,7 +300,6 @@ async def compute_statuses(
         # semaphore: with 1000 servers, 750 waiters made every release scan them
         # (Semaphore.locked), about 0.1 s of CPU.
         try:
-            workers = min(concurrency, len(plan.to_probe) + len(plan.to_try))
             await asyncio.gather(*(worker() for _ in range(workers)))
         finally:
             await cache.aclose()

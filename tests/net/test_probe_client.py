@@ -14,13 +14,17 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from mcpdeck import net
+from mcpdeck import event_loop, net
+from mcpdeck.config.model import LoadedConfig, ServerConfig, Source
 from mcpdeck.net_probe import ProbeClient, TransportError
 from mcpdeck.oauth.fetch import MAX_BODY_BYTES, FetchFailed, bounded_request
 from mcpdeck.oauth.probe import MetadataCache, probe_server
+from mcpdeck.status import plan_statuses
+from mcpdeck.status_probe import compute_statuses
 
 
 @dataclass
@@ -386,3 +390,101 @@ async def test_speculative_origin_metadata_is_discarded_when_the_prm_names_anoth
     # the origin's metadata once for both probes (shared per run), the tenant's once
     assert paths.count(b"/.well-known/oauth-authorization-server") == 1
     assert paths.count(b"/.well-known/oauth-authorization-server/tenant") == 1
+
+
+def _oauth_server(holder: dict[str, str]) -> Answer:
+    """An OAuth-protected MCP server at ``/mcp`` that is its own authorization server."""
+    prm_path = "/.well-known/oauth-protected-resource/mcp"
+
+    def answer(head: bytes) -> bytes:
+        base = holder["base"]
+        path = head.split(b" ", 2)[1].decode()
+        if path == "/mcp":
+            challenge = f'Bearer resource_metadata="{base}{prm_path}"'
+            return response("401 Unauthorized", {"WWW-Authenticate": challenge})
+        if path == prm_path:
+            doc = {"resource": f"{base}/mcp", "authorization_servers": [base]}
+            return response("200 OK", {}, json.dumps(doc).encode())
+        if path == "/.well-known/oauth-authorization-server":
+            doc = {
+                "issuer": base,
+                "authorization_endpoint": f"{base}/authorize",
+                "token_endpoint": f"{base}/token",
+            }
+            return response("200 OK", {}, json.dumps(doc).encode())
+        return response("404 Not Found")
+
+    return answer
+
+
+def _servers_config(bases: list[str]) -> LoadedConfig:
+    source = Source("user", Path("/x/c.toml"))
+    servers = {
+        f"s{n}": ServerConfig(
+            name=f"s{n}", transport="streamable_http", url=f"{base}/mcp", source=source
+        )
+        for n, base in enumerate(bases)
+    }
+    return LoadedConfig(codex_home=Path("/x"), cwd=Path("/x"), project_root=None, servers=servers)
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "connections"),
+    [(4, 3), (2, 1)],  # every server in one wave: in parallel; more servers: in series
+)
+async def test_a_probe_asks_in_parallel_in_one_wave_and_in_series_beyond(
+    concurrency: int, connections: int
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        holders: list[dict[str, str]] = [{} for _ in range(4)]
+        servers = []
+        for holder in holders:
+            base, seen = await stack.enter_async_context(raw_server(_oauth_server(holder)))
+            holder["base"] = base
+            servers.append((base, seen))
+        loaded = _servers_config([base for base, _ in servers])
+        # planned without the refused-port pre-check, which would add a connection to the first
+        plan = plan_statuses(loaded, None, environ={})
+        statuses = await compute_statuses(
+            loaded, None, environ={}, concurrency=concurrency, plan=plan
+        )
+    assert all(s.auth_status == "oauth_available" for s in statuses.values()), statuses
+    for _, seen in servers:
+        paths = sorted(h.split(b" ", 2)[1] for h in seen.requests)
+        assert paths == [
+            b"/.well-known/oauth-authorization-server",
+            b"/.well-known/oauth-protected-resource/mcp",
+            b"/mcp",
+        ]
+        assert seen.connections == connections
+
+
+@pytest.mark.parametrize("probes", [1, event_loop.UVLOOP_FROM])
+def test_the_probe_client_works_the_same_on_either_event_loop(probes: int) -> None:
+    """Big runs go on uvloop (mcpdeck.event_loop): the client's protocol, timers and
+    keep-alive behave as on asyncio's loop."""
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+
+    async def scenario() -> tuple[str, int, bool]:
+        loop_kind = type(asyncio.get_running_loop()).__module__
+        async with (
+            raw_server(always(chunked)) as (origin, seen),
+            raw_server(lambda _head: None) as (silent, _),
+        ):
+            client = ProbeClient(environ={})
+            try:
+                for n in range(3):
+                    fetched = await bounded_request(client, "GET", f"{origin}/doc/{n}")
+                    assert fetched.json_object() == {}
+                try:
+                    await bounded_request(client, "GET", f"{silent}/x", timeout=0.2)
+                    timed_out = False
+                except FetchFailed:
+                    timed_out = True
+            finally:
+                await client.aclose()
+        return loop_kind, seen.connections, timed_out
+
+    loop_kind, connections, timed_out = event_loop.run(scenario(), probes=probes)
+    assert loop_kind.startswith("uvloop" if probes >= event_loop.UVLOOP_FROM else "asyncio")
+    assert connections == 1 and timed_out

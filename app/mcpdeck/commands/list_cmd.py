@@ -68,11 +68,13 @@ def collect(args: argparse.Namespace) -> tuple[LoadedConfig, dict[str, ServerSta
     plan = plan_and_settle(loaded, credentials)
     if not plan.to_probe:  # no HTTP exchange needed: no event loop, no HTTP client
         return loaded, in_config_order(loaded, plan.decided)
-    import asyncio
-
+    from mcpdeck import event_loop
     from mcpdeck.status_probe import compute_statuses
 
-    statuses = asyncio.run(compute_statuses(loaded, credentials, timeout=args.timeout, plan=plan))
+    statuses = event_loop.run(
+        compute_statuses(loaded, credentials, timeout=args.timeout, plan=plan),
+        probes=len(plan.to_probe),
+    )
     return loaded, statuses
 
 

@@ -7,13 +7,13 @@ them into findings, ``list`` shows the first one as a one-line hint in ``auth.de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mcpdeck.config.model import ServerConfig
+from mcpdeck.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Advertised:
     """What the server and its authorization server published (None: not fetched)."""
 
@@ -23,7 +23,7 @@ class Advertised:
     named_issuer: str | None = None  # the PRM's spelling, when it differs by a trailing '/'
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyFix:
     """The change of one key of the server's table that fixes a check; the doctor turns it into
     a :class:`~mcpdeck.diagnostics.edits.SetKey` or ``UnsetKey`` in the file that set the key."""
@@ -34,7 +34,7 @@ class KeyFix:
     needs_value: str | None = None  # what the user must supply (value is None then), in words
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     id: str
     severity: str  # error | warning | info

@@ -5,7 +5,6 @@ metadata GETs of every probe of one run."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 from mcpdeck.oauth.challenge import Challenge, bearer_challenge
@@ -16,9 +15,10 @@ from mcpdeck.oauth.resource_urls import as_metadata_urls, origin_of, prm_well_kn
 from mcpdeck.oauth.trace import FlowTrace
 from mcpdeck.oauth.tracer import Tracer
 from mcpdeck.oauth.unauthenticated import PROBE_TIMEOUT_SEC, unauthenticated_request
+from mcpdeck.records import record
 
 
-@dataclass
+@record
 class ProbeResult:
     oauth: bool
     detail: str
@@ -39,11 +39,12 @@ class MetadataCache:
     Servers behind one authorization server share its metadata, and servers on one origin
     share the root PRM; each is fetched once per run. Entries are tasks, so probes running at
     the same time wait for the same request, and a request can start before anyone needs it
-    (``prefetch``: the predicted URLs of a probe).
+    (``prefetch``: the predicted URLs of a probe), unless ``speculate`` is False.
     """
 
-    def __init__(self, http: HttpClient) -> None:
+    def __init__(self, http: HttpClient, *, speculate: bool = True) -> None:
         self._http = http
+        self._speculate = speculate
         self._tasks: dict[str, asyncio.Task[tuple[Fetched | None, str | None]]] = {}
 
     def get(self, url: str) -> asyncio.Task[tuple[Fetched | None, str | None]]:
@@ -54,7 +55,8 @@ class MetadataCache:
         return task
 
     def prefetch(self, url: str) -> None:
-        self.get(url)
+        if self._speculate:
+            self.get(url)
 
     async def aclose(self) -> None:
         """Cancel the requests nobody asked for in the end (and collect every outcome)."""
