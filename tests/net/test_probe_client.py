@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from mcpdeck import event_loop, net
+from mcpdeck import event_loop, net, net_probe
 from mcpdeck.config.model import LoadedConfig, ServerConfig, Source
 from mcpdeck.net_probe import ProbeClient, TransportError
 from mcpdeck.oauth.fetch import MAX_BODY_BYTES, FetchFailed, bounded_request
@@ -488,3 +489,37 @@ def test_the_probe_client_works_the_same_on_either_event_loop(probes: int) -> No
     loop_kind, connections, timed_out = event_loop.run(scenario(), probes=probes)
     assert loop_kind.startswith("uvloop" if probes >= event_loop.UVLOOP_FROM else "asyncio")
     assert connections == 1 and timed_out
+
+
+async def test_connects_that_hang_do_not_hold_up_the_other_servers() -> None:
+    """A host that drops SYNs (a firewall, a VPN-only server off the VPN) keeps its connects
+    pending until their timeout. Connections are opened a few at a time, but a pending connect
+    hands its turn on: the other servers' requests still go out."""
+    blackhole = socket.socket()
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen(0)
+    port = blackhole.getsockname()[1]
+    backlog = [socket.socket() for _ in range(3)]  # fill its queue: later SYNs are dropped
+    for sock in backlog:
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+    async with raw_server(always(response("200 OK", {}, b"{}"))) as (origin, _):
+        client = ProbeClient(environ={})
+        stuck = [
+            asyncio.ensure_future(
+                bounded_request(client, "GET", f"http://127.0.0.1:{port}/{n}", timeout=10)
+            )
+            for n in range(2 * net_probe.CONNECTS_AT_ONCE)
+        ]
+        try:
+            await asyncio.sleep(0.05)  # every stuck connect has taken or queued for a turn
+            fetched = await bounded_request(client, "GET", f"{origin}/x", timeout=2)
+            assert fetched.status == 200
+            assert not any(task.done() for task in stuck)  # still pending, as the host wants
+        finally:
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
+            await client.aclose()
+            for sock in [*backlog, blackhole]:
+                sock.close()
