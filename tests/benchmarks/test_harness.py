@@ -227,8 +227,10 @@ def test_browser_stand_in_follows_redirects_into_the_callback(
             env = dict(os.environ, BENCH_BROWSER_FIFO=str(browser.fifo))
             done = subprocess.run([str(browser.script), url], env=env, timeout=10)
             assert done.returncode == 0
+            # the callback server records the hit before it answers; the stand-in records its
+            # visit once the answer is read
             deadline = time.monotonic() + 10
-            while not hits and time.monotonic() < deadline:
+            while not (hits and browser.visits) and time.monotonic() < deadline:
                 time.sleep(0.05)
         finally:
             browser.stop()
