@@ -62,8 +62,9 @@ def plain_context() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def ensure_open_files(needed: int) -> None:
-    """Raise the soft limit on open files towards ``needed`` (never above the hard limit).
+def ensure_open_files(needed: int) -> int | None:
+    """Raise the soft limit on open files towards ``needed`` (never above the hard limit);
+    the soft limit now in force, None when there is none (or no way to know).
 
     Many servers probed at once hold three sockets each; the soft limit is often 1024
     (256 on macOS) while the hard limit is far higher.
@@ -71,12 +72,16 @@ def ensure_open_files(needed: int) -> None:
     try:
         import resource
     except ImportError:  # not on POSIX
-        return
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
+    if soft == resource.RLIM_INFINITY:
+        return None
+    if soft < needed:
         target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    return int(soft)
 
 
 # Cached: a status run asks about the same few hosts thousands of times (1000 servers: 7000

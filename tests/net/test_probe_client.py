@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import gzip
 import json
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -523,3 +525,45 @@ async def test_connects_that_hang_do_not_hold_up_the_other_servers() -> None:
             await client.aclose()
             for sock in [*backlog, blackhole]:
                 sock.close()
+
+
+async def test_a_hard_limit_on_open_files_means_fewer_servers_at_once_not_failures(
+    tmp_path: Path,
+) -> None:
+    """`mcpdeck list` under a hard limit of 100 open files, 40 servers (three sockets each when
+    probed at once): every one is resolved, none fails with "connection failed"."""
+    async with contextlib.AsyncExitStack() as stack:
+        holders: list[dict[str, str]] = [{} for _ in range(40)]
+        for holder in holders:
+            base, _ = await stack.enter_async_context(raw_server(_oauth_server(holder)))
+            holder["base"] = base
+        home = tmp_path / "codex"
+        home.mkdir()
+        blocks = [f'[mcp_servers.s{n}]\nurl = "{h["base"]}/mcp"\n' for n, h in enumerate(holders)]
+        (home / "config.toml").write_text(
+            'mcp_oauth_credentials_store = "file"\n\n' + "\n".join(blocks), encoding="utf-8"
+        )
+        script = (
+            "import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))\n"
+            "from mcpdeck.cli import main\n"
+            "sys.exit(main(['list', '--json']))\n"
+        )
+        env = {**os.environ, "CODEX_HOME": str(home), "HOME": str(tmp_path)}
+        for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+            env.pop(name, None)
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            script,
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode == 0, err.decode()
+    rows = json.loads(out)
+    assert [r["auth_status"] for r in rows] == ["oauth_available"] * 40, [
+        r["auth"] for r in rows if r["auth_status"] != "oauth_available"
+    ]
