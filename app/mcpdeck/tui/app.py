@@ -92,9 +92,9 @@ class McpdeckApp(App[int]):
 
     def _apply_settings(self) -> None:
         """The user's keymap from mcpdeck's settings file; each problem is one toast."""
-        from mcpdeck.tui.keys import binding_ids
+        from mcpdeck.tui.keys import LazyBindingIds
 
-        settings = self.services.ui_settings(binding_ids())
+        settings = self.services.ui_settings(LazyBindingIds())
         self.user_keymap = settings.keymap  # help lists what the user changed
         if settings.keymap:
             self.set_keymap(settings.keymap)

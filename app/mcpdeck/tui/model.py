@@ -1,4 +1,4 @@
-"""What the TUI renders: small view dataclasses filled by :mod:`mcpdeck.tui.services`.
+"""What the TUI renders: small view records filled by :mod:`mcpdeck.tui.services`.
 
 The screens only know these shapes, so the domain layers can change without touching widgets.
 No Textual, no I/O here.
@@ -6,8 +6,9 @@ No Textual, no I/O here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from mcpdeck.records import field, record
 
 if TYPE_CHECKING:
     from mcpdeck.config.model import ServerConfig
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 AUTH_STATUSES = ("authenticated", "oauth_available", "bearer_token", "none")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Probe:
     """The auth status of one server as the panel shows it (never a token)."""
 
@@ -35,7 +36,7 @@ class Probe:
     failed: bool = False  # the probe itself failed (timeout, refused, garbage)
 
 
-@dataclass
+@record
 class RowState:
     """What the server list knows of one server: its config, its last probe, what is running."""
 
@@ -47,7 +48,7 @@ class RowState:
     bearer_set: bool | None = None  # None when the server has no bearer_token_env_var
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RefreshOutcome:
     """What one background refresh did; ``probe`` is the server's status afterwards."""
 
@@ -58,14 +59,14 @@ class RefreshOutcome:
     error: str | None = None  # one line, redacted; set whenever the refresh failed
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoginOutcome:
     store: str | None
     expires_at: float | None
     granted_scopes: list[str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ToolView:
     name: str
     exposed: bool
@@ -74,7 +75,7 @@ class ToolView:
     hidden_by: str | None = None  # "enabled_tools" / "disabled_tools"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ItemView:
     """A resource, resource template or prompt."""
 
@@ -85,7 +86,7 @@ class ItemView:
     input_schema: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FindingView:
     severity: str  # "error" | "warning" | "info"
     message: str
@@ -95,7 +96,7 @@ class FindingView:
     edit_text: str = ""  # the edit in words
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TraceLine:
     step: str
     status: str
@@ -103,7 +104,7 @@ class TraceLine:
     elapsed_ms: float | None = None
 
 
-@dataclass
+@record
 class ReportView:
     name: str
     overview: list[tuple[str, str]] = field(default_factory=list)

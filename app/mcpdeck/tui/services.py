@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +78,7 @@ class Services:
             files.update(layer.file for layer in loaded.layers)
         return await asyncio.to_thread(_stat_all, sorted(files))
 
-    def ui_settings(self, known_ids: set[str]) -> UiSettings:
+    def ui_settings(self, known_ids: Collection[str]) -> UiSettings:
         """mcpdeck's own settings file (the keymap); small, read once at start-up."""
         from mcpdeck.settings import load_ui_settings, settings_path
 
