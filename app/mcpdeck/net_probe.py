@@ -225,48 +225,6 @@ def _route(url: str) -> tuple[Origin, str, str] | None:
     return (scheme, host, port), target, parts.netloc.rpartition("@")[2]
 
 
-class _Exchange:
-    """One request on a direct connection, as an ``async with`` (a plain class: the
-    generator-based context managers of contextlib cost a few µs more per request)."""
-
-    __slots__ = ("_client", "_conn", "_method", "_origin", "_request", "_response", "_timeout")
-
-    def __init__(
-        self, client: ProbeClient, origin: Origin, request: bytes, method: str, timeout: float
-    ) -> None:
-        self._client = client
-        self._origin = origin
-        self._request = request
-        self._method = method
-        self._timeout = timeout
-        self._conn: _Connection | None = None
-        self._response: ProbeResponse | None = None
-
-    async def __aenter__(self) -> ProbeResponse:
-        gate = self._client._gate(self._origin)
-        await gate.acquire()
-        try:
-            self._conn, self._response = await self._client._exchange(
-                self._origin, self._request, self._method, self._timeout
-            )
-        except BaseException:
-            gate.release()
-            raise
-        return self._response
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._conn is not None
-        try:
-            self._client._release(self._origin, self._conn, self._response)
-        finally:
-            self._client._gate(self._origin).release()
-
-
 class _Turn:
     __slots__ = ("_turns", "held")
 
@@ -275,7 +233,7 @@ class _Turn:
         self.held = True
 
     def give_back(self) -> None:
-        if self.held:  # once, whether the connect ended or its time was up
+        if self.held:  # once, however many paths end the holder's work
             self.held = False
             self._turns.next()
 
@@ -284,7 +242,8 @@ class _Turns:
     """At most ``limit`` turns out at once, handed out first come, first served.
 
     Not an ``asyncio.Semaphore``: in Python 3.11 each acquire scans every waiter
-    (``Semaphore.locked``), and a run of 1000 servers queues hundreds of them."""
+    (``Semaphore.locked``), and a run of 1000 servers queues hundreds of them (on the
+    connect turns, and on one origin's gate when the servers share a host)."""
 
     def __init__(self, limit: int) -> None:
         self._free = limit
@@ -313,6 +272,57 @@ class _Turns:
         self._free += 1
 
 
+class _Exchange:
+    """One request on a direct connection, as an ``async with`` (a plain class: the
+    generator-based context managers of contextlib cost a few µs more per request)."""
+
+    __slots__ = (
+        "_client",
+        "_conn",
+        "_method",
+        "_origin",
+        "_request",
+        "_response",
+        "_timeout",
+        "_turn",
+    )
+
+    def __init__(
+        self, client: ProbeClient, origin: Origin, request: bytes, method: str, timeout: float
+    ) -> None:
+        self._client = client
+        self._origin = origin
+        self._request = request
+        self._method = method
+        self._timeout = timeout
+        self._conn: _Connection | None = None
+        self._response: ProbeResponse | None = None
+        self._turn: _Turn | None = None
+
+    async def __aenter__(self) -> ProbeResponse:
+        turn = self._turn = await self._client._gate(self._origin).take()
+        try:
+            self._conn, self._response = await self._client._exchange(
+                self._origin, self._request, self._method, self._timeout
+            )
+        except BaseException:
+            turn.give_back()
+            raise
+        return self._response
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None and self._turn is not None
+        try:
+            self._client._release(self._origin, self._conn, self._response)
+        finally:
+            self._turn.give_back()
+
+
 class ProbeClient:
     """See the module docstring. One per run; :meth:`aclose` closes every connection."""
 
@@ -324,7 +334,7 @@ class ProbeClient:
         self._idle: dict[Origin, list[_Connection]] = {}
         # Every idle connection, least recently used first (dicts keep insertion order).
         self._idle_order: dict[_Connection, Origin] = {}
-        self._gates: dict[Origin, asyncio.Semaphore] = {}
+        self._gates: dict[Origin, _Turns] = {}
         self._connecting = _Turns(CONNECTS_AT_ONCE)
         self._direct: dict[Origin, bool] = {}
         self._proxied: httpx2.AsyncClient | None = None
@@ -361,10 +371,10 @@ class ProbeClient:
             raise TransportError("LocalProtocolError") from None
         return _Exchange(self, origin, request, method, timeout)
 
-    def _gate(self, origin: Origin) -> asyncio.Semaphore:
+    def _gate(self, origin: Origin) -> _Turns:
         gate = self._gates.get(origin)
         if gate is None:
-            gate = self._gates[origin] = asyncio.Semaphore(MAX_CONNECTIONS_PER_ORIGIN)
+            gate = self._gates[origin] = _Turns(MAX_CONNECTIONS_PER_ORIGIN)
         return gate
 
     async def _exchange(
@@ -472,18 +482,8 @@ class ProbeClient:
         self._open.discard(conn)
         conn.close()
 
-    def _through_proxy(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        timeout: float,
-    ) -> contextlib.AbstractAsyncContextManager[Any]:
-        return self._proxied_request(method, url, headers, content, timeout)
-
     @contextlib.asynccontextmanager
-    async def _proxied_request(
+    async def _through_proxy(
         self,
         method: str,
         url: str,

@@ -306,7 +306,7 @@ async def compute_statuses(
             for job in jobs:
                 await job()
 
-        # ``concurrency`` workers taking the next server, not one task per server behind a
+        # ``workers`` tasks taking the next server, not one task per server behind a
         # semaphore: with 1000 servers, 750 waiters made every release scan them
         # (Semaphore.locked), about 0.1 s of CPU.
         try:

@@ -36,13 +36,17 @@ class Seen:
     requests: list[bytes] = field(default_factory=list)  # request heads, as sent
     bodies: list[bytes] = field(default_factory=list)  # request bodies, as sent
     client_left: asyncio.Event = field(default_factory=asyncio.Event)  # the client closed one
+    answering: int = 0  # requests being answered now
+    most_answering: int = 0
 
 
 Answer = Callable[[bytes], bytes | None]  # request head → raw response (None: never answer)
 
 
 @asynccontextmanager
-async def raw_server(answer: Answer, *, keep_alive: bool = True) -> AsyncIterator[tuple[str, Seen]]:
+async def raw_server(
+    answer: Answer, *, keep_alive: bool = True, delay: float = 0
+) -> AsyncIterator[tuple[str, Seen]]:
     seen = Seen()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -60,6 +64,11 @@ async def raw_server(answer: Answer, *, keep_alive: bool = True) -> AsyncIterato
                 if out is None:
                     await asyncio.sleep(3600)
                     return
+                if delay:
+                    seen.answering += 1
+                    seen.most_answering = max(seen.most_answering, seen.answering)
+                    await asyncio.sleep(delay)
+                    seen.answering -= 1
                 writer.write(out)
                 await writer.drain()
                 if not keep_alive:
@@ -395,36 +404,12 @@ async def test_speculative_origin_metadata_is_discarded_when_the_prm_names_anoth
     assert paths.count(b"/.well-known/oauth-authorization-server/tenant") == 1
 
 
-def _oauth_server(holder: dict[str, str]) -> Answer:
-    """An OAuth-protected MCP server at ``/mcp`` that is its own authorization server."""
-    prm_path = "/.well-known/oauth-protected-resource/mcp"
-
-    def answer(head: bytes) -> bytes:
-        base = holder["base"]
-        path = head.split(b" ", 2)[1].decode()
-        if path == "/mcp":
-            challenge = f'Bearer resource_metadata="{base}{prm_path}"'
-            return response("401 Unauthorized", {"WWW-Authenticate": challenge})
-        if path == prm_path:
-            doc = {"resource": f"{base}/mcp", "authorization_servers": [base]}
-            return response("200 OK", {}, json.dumps(doc).encode())
-        if path == "/.well-known/oauth-authorization-server":
-            doc = {
-                "issuer": base,
-                "authorization_endpoint": f"{base}/authorize",
-                "token_endpoint": f"{base}/token",
-            }
-            return response("200 OK", {}, json.dumps(doc).encode())
-        return response("404 Not Found")
-
-    return answer
-
-
 def _servers_config(bases: list[str]) -> LoadedConfig:
+    """One OAuth-protected server per base, at ``/a/mcp`` (see :func:`_two_tenants`)."""
     source = Source("user", Path("/x/c.toml"))
     servers = {
         f"s{n}": ServerConfig(
-            name=f"s{n}", transport="streamable_http", url=f"{base}/mcp", source=source
+            name=f"s{n}", transport="streamable_http", url=f"{base}/a/mcp", source=source
         )
         for n, base in enumerate(bases)
     }
@@ -442,7 +427,7 @@ async def test_a_probe_asks_in_parallel_in_one_wave_and_in_series_beyond(
         holders: list[dict[str, str]] = [{} for _ in range(4)]
         servers = []
         for holder in holders:
-            base, seen = await stack.enter_async_context(raw_server(_oauth_server(holder)))
+            base, seen = await stack.enter_async_context(raw_server(_two_tenants(holder)))
             holder["base"] = base
             servers.append((base, seen))
         loaded = _servers_config([base for base, _ in servers])
@@ -456,8 +441,8 @@ async def test_a_probe_asks_in_parallel_in_one_wave_and_in_series_beyond(
         paths = sorted(h.split(b" ", 2)[1] for h in seen.requests)
         assert paths == [
             b"/.well-known/oauth-authorization-server",
-            b"/.well-known/oauth-protected-resource/mcp",
-            b"/mcp",
+            b"/.well-known/oauth-protected-resource/a/mcp",
+            b"/a/mcp",
         ]
         assert seen.connections == connections
 
@@ -535,11 +520,11 @@ async def test_a_hard_limit_on_open_files_means_fewer_servers_at_once_not_failur
     async with contextlib.AsyncExitStack() as stack:
         holders: list[dict[str, str]] = [{} for _ in range(40)]
         for holder in holders:
-            base, _ = await stack.enter_async_context(raw_server(_oauth_server(holder)))
+            base, _ = await stack.enter_async_context(raw_server(_two_tenants(holder)))
             holder["base"] = base
         home = tmp_path / "codex"
         home.mkdir()
-        blocks = [f'[mcp_servers.s{n}]\nurl = "{h["base"]}/mcp"\n' for n, h in enumerate(holders)]
+        blocks = [f'[mcp_servers.s{n}]\nurl = "{h["base"]}/a/mcp"\n' for n, h in enumerate(holders)]
         (home / "config.toml").write_text(
             'mcp_oauth_credentials_store = "file"\n\n' + "\n".join(blocks), encoding="utf-8"
         )
@@ -567,3 +552,21 @@ async def test_a_hard_limit_on_open_files_means_fewer_servers_at_once_not_failur
     assert [r["auth_status"] for r in rows] == ["oauth_available"] * 40, [
         r["auth"] for r in rows if r["auth_status"] != "oauth_available"
     ]
+
+
+async def test_requests_beyond_an_origins_limit_wait_their_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many servers behind one host: at most MAX_CONNECTIONS_PER_ORIGIN requests at a time,
+    and every request still gets its turn."""
+    monkeypatch.setattr(net_probe, "MAX_CONNECTIONS_PER_ORIGIN", 3)
+    async with raw_server(always(response("200 OK", {}, b"{}")), delay=0.02) as (origin, seen):
+        client = ProbeClient(environ={})
+        try:
+            fetched = await asyncio.gather(
+                *(bounded_request(client, "GET", f"{origin}/{n}", timeout=5) for n in range(12))
+            )
+        finally:
+            await client.aclose()
+    assert [f.status for f in fetched] == [200] * 12
+    assert seen.most_answering == 3
