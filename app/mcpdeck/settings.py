@@ -15,10 +15,11 @@ No Textual here: the TUI hands the ids it knows and applies the result.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomli
 
 # A key as Textual names it: "l", "L", "ctrl+l", "f1", "question_mark", "enter", "shift+tab".
 KEY_RE = re.compile(r"^(?:(?:ctrl|shift|alt|super|meta)\+)*[A-Za-z0-9_]+$|^[!-~]$")
@@ -62,8 +63,8 @@ def load_ui_settings(file: Path, known_ids: Collection[str]) -> UiSettings:
         return out
     text = raw.decode("utf-8", errors="replace")
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         out.problems.append(f"{file}: not valid TOML ({exc}); default keys apply")
         return out
     except RecursionError:  # arrays or tables nested deeper than the interpreter's stack

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import copy
 import math
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from mcpdeck.config.edit_strategies import (
     add_by_text,
@@ -141,8 +142,8 @@ def _read(file: Path, *, missing_ok: bool) -> tuple[str, dict[str, Any]]:
             "the file is not valid UTF-8", file=str(file), hint="fix it before editing"
         ) from None
     try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return text, tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         from mcpdeck.config.toml_file import syntax_problem
 
         problem = syntax_problem(str(exc), file, text)
@@ -207,9 +208,9 @@ def _first_that_works(
         if candidate is None:
             continue
         try:
-            if _normalise(tomllib.loads(candidate)) == want:
+            if _normalise(tomli.loads(candidate)) == want:
                 return candidate
-        except tomllib.TOMLDecodeError:
+        except tomli.TOMLDecodeError:
             continue
     raise ConfigError(
         "cannot make this change without disturbing the rest of the file",

@@ -1,4 +1,4 @@
-"""Line numbers for TOML keys, found by a light scan of the text (``tomllib`` gives none).
+"""Line numbers for TOML keys, found by a light scan of the text (the TOML parser gives none).
 
 The scan understands table headers, dotted and quoted keys, multi-line strings and multi-line
 arrays well enough to place every key a person writes; anything it cannot place simply has no

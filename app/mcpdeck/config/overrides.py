@@ -10,10 +10,11 @@ user file make Codex refuse.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.model import ConfigProblem, LoadedConfig
@@ -31,8 +32,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ValueError(f"invalid override (empty key): {text}")
     raw = raw.strip()
     try:
-        value: Any = tomllib.loads(f"value = {raw}")["value"]
-    except tomllib.TOMLDecodeError:
+        value: Any = tomli.loads(f"value = {raw}")["value"]
+    except tomli.TOMLDecodeError:
         value = raw.strip("\"'") if len(raw) >= 2 and raw[0] == raw[-1] in "\"'" else raw
     return key, value
 
