@@ -14,10 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from mcpdeck import __version__
 from mcpdeck.errors import EXIT_FAILURE, EXIT_USAGE, McpdeckError
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any
 
 # command name -> module under mcpdeck.commands exposing ``run(args) -> int``
 _COMMANDS = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.credentials.record import CredentialKey, CredentialRecord
@@ -19,7 +18,18 @@ from mcpdeck.records import as_dict, field, record
 from mcpdeck.redact import redact
 from mcpdeck.timefmt import describe_time_left
 
-AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any, Literal, Protocol
+
+    AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
+
+    class CredentialLookup(Protocol):
+        """What status needs from the credential facade: the record and the backend holding it."""
+
+        def locate(self, key: CredentialKey) -> tuple[CredentialRecord, str] | None: ...
+
+
 DEFAULT_TIMEOUT_SEC = 5.0
 # Servers probed at once (three requests each, in parallel). With the lean probe client
 # (mcpdeck.net_probe) 1000 servers cost about 1.3 s of CPU in all (4.2 s through httpx2).
@@ -27,12 +37,6 @@ DEFAULT_TIMEOUT_SEC = 5.0
 # answer is read; 256 at a time keeps sending and reading interleaved (1000 servers at 200 ms
 # each: 3.2-3.4 s at 256 vs 3.4-3.6 s at 1000 and 3.9 s at 128, on a loaded 2-core machine).
 DEFAULT_CONCURRENCY = 256
-
-
-class CredentialLookup(Protocol):
-    """What status needs from the credential facade: the record and the backend holding it."""
-
-    def locate(self, key: CredentialKey) -> tuple[CredentialRecord, str] | None: ...
 
 
 @record

@@ -14,7 +14,6 @@ from mcpdeck.status import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT_SEC,
     AuthInfo,
-    CredentialLookup,
     ServerStatus,
     StatusPlan,
     in_config_order,
@@ -25,6 +24,7 @@ from mcpdeck.status import (
 if TYPE_CHECKING:
     from mcpdeck.oauth.fetch import HttpClient
     from mcpdeck.oauth.probe import MetadataCache
+    from mcpdeck.status import CredentialLookup
 
 
 async def _probe(

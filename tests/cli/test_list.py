@@ -153,7 +153,7 @@ def test_invalid_server_listed_with_its_problem(tmp_path: Path) -> None:
     assert "both" in out.stderr and "config.toml:" in out.stderr
 
 
-def test_list_json_imports_no_textual_mcp_or_authlib(tmp_path: Path) -> None:
+def test_list_json_imports_no_textual_mcp_authlib_or_typing(tmp_path: Path) -> None:
     home, project = setup(tmp_path)
     code = textwrap.dedent(f"""
         import io, sys, contextlib
@@ -161,10 +161,12 @@ def test_list_json_imports_no_textual_mcp_or_authlib(tmp_path: Path) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             rc = main(["--codex-home", {str(home)!r}, "-C", {str(project)!r}, "list", "--json", "--offline"])
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "mcp", "authlib"))
-        print(rc, heavy)
+        # typing and dataclasses cost 3-4 ms and about 15 ms of start-up (mcpdeck/records.py)
+        stdlib = sorted(m for m in ("typing", "dataclasses", "tomllib") if m in sys.modules)
+        print(rc, heavy, stdlib)
         """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+    assert out.stdout.strip() == "0 [] []", out.stdout + out.stderr
 
 
 def test_missing_explicit_codex_home_is_a_config_error(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.merge import MergedServer, ignored_rows, merge_servers, refusing
@@ -41,6 +40,10 @@ from mcpdeck.config.projects import (
 from mcpdeck.config.requirements import apply_requirements
 from mcpdeck.config.toml_file import read_layer
 from mcpdeck.config.validate import build_server
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def load_config(

@@ -6,13 +6,15 @@ from, so a problem found later points at the line that set the value.
 
 from __future__ import annotations
 
-from typing import Any
-
 from mcpdeck.config.layer import Layer
 from mcpdeck.config.lines import KeyPath
 from mcpdeck.config.model import ConfigProblem, LoadedConfig, Location, ServerConfig, Source
 from mcpdeck.config.validate import build_server
 from mcpdeck.records import field, record, replace
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

@@ -8,7 +8,6 @@ the other transport.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from mcpdeck.config.model import OAuthOverrides, ServerConfig
 from mcpdeck.config.problem_report import (
@@ -25,6 +24,10 @@ from mcpdeck.config.server_keys import (
     OAUTH_KEYS,
     TOKEN_AUTH_METHODS,
 )
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _set_str(attr: str) -> Callable[[ServerConfig, ProblemReporter, str, Any], None]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
-from mcpdeck.config.model import Location, ServerConfig, Source, Transport
+from mcpdeck.config.model import Location, ServerConfig, Source
 from mcpdeck.config.problem_report import (
     ProblemReporter,
     choice,
@@ -32,6 +31,12 @@ from mcpdeck.config.server_keys import (
     STDIO_KEYS,
 )
 from mcpdeck.config.transport_keys import APPLY
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mcpdeck.config.model import Transport
 
 # What `mcpdeck add` accepts (the same rule as `codex mcp add`). Codex itself reads any name from
 # a config file, dots and spaces included, so the loader accepts every name.

@@ -8,7 +8,10 @@ digest without it (``_sha2`` since 3.12, ``_sha256`` before); hashlib stays the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any
 
 _sha256: Callable[[bytes], Any]
 try:

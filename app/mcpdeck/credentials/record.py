@@ -6,11 +6,14 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Protocol
 
 from mcpdeck.credentials.digest import sha256_hex
 from mcpdeck.records import as_dict, field, field_names, record
 from mcpdeck.redact import register_secrets
+
+TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
 # Where mcpdeck kept credentials before it used Codex's own layout (accounts ``mcp|…`` and
 # ``mcp-client|…``). Codex's ChatGPT sign-in lives under the same service (accounts ``cli|…``):
@@ -192,20 +195,22 @@ class StoreUnavailable(CredentialStoreError):
     """The backend does not work on this machine (no Secret Service, locked keyring, …)."""
 
 
-class CredentialStore(Protocol):
-    """A backend. Blocking calls: async callers run them with ``asyncio.to_thread``."""
+if TYPE_CHECKING:
 
-    name: str  # "keyring" or "file"
+    class CredentialStore(Protocol):
+        """A backend. Blocking calls: async callers run them with ``asyncio.to_thread``."""
 
-    def load(self, key: CredentialKey) -> CredentialRecord | None: ...
+        name: str  # "keyring" or "file"
 
-    def save(self, key: CredentialKey, record: CredentialRecord) -> None: ...
+        def load(self, key: CredentialKey) -> CredentialRecord | None: ...
 
-    def delete(self, key: CredentialKey) -> bool: ...
+        def save(self, key: CredentialKey, record: CredentialRecord) -> None: ...
 
-    def load_registration(self, codex_home: str, issuer: str) -> ClientRegistration | None: ...
+        def delete(self, key: CredentialKey) -> bool: ...
 
-    def save_registration(self, codex_home: str, registration: ClientRegistration) -> None: ...
+        def load_registration(self, codex_home: str, issuer: str) -> ClientRegistration | None: ...
+
+        def save_registration(self, codex_home: str, registration: ClientRegistration) -> None: ...
 
 
 # ----- validation at the boundary (token responses and stored records)
