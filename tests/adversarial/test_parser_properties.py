@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mcpdeck.errors import McpdeckError
@@ -76,6 +76,7 @@ def test_www_authenticate_parser_never_raises(header: str) -> None:
     ),
     url_like,
 )
+@example(document={"resource": "0"}, server_url="A://[")  # urlsplit raised on the alias hint
 def test_prm_validation_answers_with_a_document_or_a_discovery_error(
     document: Any, server_url: str
 ) -> None:

@@ -54,10 +54,12 @@ def as_metadata_urls(issuer: str) -> list[str]:
 def host_alias_url(prm_resource: str, server_url: str) -> str | None:
     """The server URL under the host name its PRM uses, when only the host differs and both
     are loopback names (127.0.0.1 vs localhost): the URL the user should configure."""
-    a, b = urlsplit(prm_resource), urlsplit(server_url)
-    if a.hostname == b.hostname or not (
-        is_loopback_host(a.hostname) and is_loopback_host(b.hostname)
-    ):
+    try:
+        a, b = urlsplit(prm_resource), urlsplit(server_url)
+        hosts = a.hostname, b.hostname
+    except ValueError:  # "http://[": no host to compare, so no alias to suggest
+        return None
+    if hosts[0] == hosts[1] or not (is_loopback_host(a.hostname) and is_loopback_host(b.hostname)):
         return None
     if a.scheme.lower() != b.scheme.lower() or _port(a) != _port(b):
         return None
