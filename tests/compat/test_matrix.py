@@ -10,7 +10,7 @@ import httpx2
 import pytest
 
 from mcpdeck import records
-from mcpdeck.credentials.record import CredentialKey
+from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.credentials.select import open_store
 from tests.compat.matrix import (
     ROWS,
@@ -71,6 +71,22 @@ def _accepted(url: str, token: str) -> bool:
         return r.status_code != 401
 
 
+def _login_again(home: Path, url: str, first: CredentialRecord | None) -> CredentialRecord:
+    """A second login reuses the first one's registration: these authorization servers compare
+    redirect URIs exactly, so it must come back on the registered port. A short callback wait:
+    a refused redirect URI leaves no redirect to wait for."""
+    assert first is not None and first.access_token
+    registration = _store(home).load_registration(first.issuer)
+    assert registration is not None and registration.client_id == first.client_id
+    done = mcpdeck(home, "login", NAME, "--timeout", "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+    second = _store(home).load(_key(home, url))
+    assert second is not None and second.access_token
+    assert second.client_id == first.client_id and second.obtained_at > first.obtained_at
+    assert _store(home).load_registration(first.issuer) == registration
+    return second
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 async def test_row(row: Row, tmp_path: Path) -> None:
     home = tmp_path / "codex"
@@ -92,8 +108,7 @@ async def test_row(row: Row, tmp_path: Path) -> None:
 
         done = mcpdeck(home, "login", NAME)
         assert done.returncode == 0, done.stdout + done.stderr
-        record = _store(home).load(_key(home, url))
-        assert record is not None and record.access_token
+        record = _login_again(home, url, _store(home).load(_key(home, url)))
 
         listed = json_of(mcpdeck(home, "list", "--json"))
         assert listed[0]["auth_status"] == "authenticated", listed

@@ -46,6 +46,9 @@ class Options:
     as_overrides: dict[str, Any] = field(default_factory=dict)
     auth_methods: list[str] = field(default_factory=lambda: ["none"])
     registration: bool = True
+    # /authorize answers 400 (no redirect) unless redirect_uri is exactly one the client
+    # registered, as the MCP SDK's authorization server does.
+    exact_redirect: bool = False
     authorize_error: str | None = None
     reject_scopes: set[str] = field(default_factory=set)  # authorize → error=invalid_scope
     access_lifetime: int = 3600
@@ -81,6 +84,7 @@ class World:
         self.as_base = ""
         self.rs_base = ""
         self._codes: dict[str, dict[str, Any]] = {}
+        self.clients: dict[str, list[str]] = {}  # client id → registered redirect URIs
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -146,6 +150,8 @@ class World:
             self.recorded.authorize.append(pairs)
             q = dict(pairs)
             target = q["redirect_uri"]
+            if not self._redirect_allowed(q.get("client_id", ""), target):
+                return _error("invalid_request", "redirect_uri not registered for the client")
             params: dict[str, str] = {"state": q.get("state", "")}
             requested = q.get("scope", "").split()
             o = self.options
@@ -214,6 +220,7 @@ class World:
             self.recorded.registrations.append(body)
             method = body.get("token_endpoint_auth_method", "none")
             out = {"client_id": f"client-{secrets.token_hex(4)}", **body}
+            self.clients[out["client_id"]] = list(body.get("redirect_uris", []))
             if method != "none":
                 out["client_secret"] = "secret-" + secrets.token_hex(8)
             return JSONResponse(out, status_code=201)
@@ -229,6 +236,11 @@ class World:
             Route(f"{prefix}/register", register, methods=["POST"]),
         ]
         return Starlette(routes=routes)
+
+    def _redirect_allowed(self, client_id: str, redirect_uri: str) -> bool:
+        if not self.options.exact_redirect:
+            return True
+        return redirect_uri in self.clients.get(client_id, [])
 
     def _issue(
         self, scopes: list[str], resource: str | None, *, refresh: bool = True

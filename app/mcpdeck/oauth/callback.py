@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from mcpdeck.net import is_local_name
+from mcpdeck.net import is_local_name, is_loopback_host
 from mcpdeck.oauth.errors import CallbackError
-from mcpdeck.oauth.trace import FlowTrace
+from mcpdeck.oauth.trace import FlowTrace, Status
 from mcpdeck.records import record
 
 DEFAULT_CALLBACK_PATH = "/callback"
@@ -80,6 +80,41 @@ def listen_spec(callback_url: str | None, callback_port: int | None) -> ListenSp
     return ListenSpec(host, port, path, urlunsplit((parts.scheme, parts.netloc, path, "", "")))
 
 
+_CHOSEN_PORT = ListenSpec("127.0.0.1", 0, DEFAULT_CALLBACK_PATH)
+
+
+def registered_spec(spec: ListenSpec, registered: list[str]) -> ListenSpec | None:
+    """Where to listen so that the redirect URI is a registered one again, byte for byte.
+
+    Only when the port is mcpdeck's to choose (neither a callback port nor a callback URL set
+    one): a port the user configured is what the AS expects. Only a loopback http URI with an
+    explicit port qualifies: any other could not be served by this listener.
+    """
+    if spec != _CHOSEN_PORT:
+        return None
+    for uri in registered:
+        found = _loopback_spec(uri)
+        if found is not None:
+            return found
+    return None
+
+
+def _loopback_spec(uri: str) -> ListenSpec | None:
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or not port or not is_loopback_host(parts.hostname):
+        return None
+    if parts.query or parts.fragment:
+        return None  # the browser's request would not carry them back as registered
+    host = parts.hostname or ""
+    # localhost binds 127.0.0.1 as in listen_spec; an address literal is the one registered.
+    bind = "127.0.0.1" if host.rstrip(".") == "localhost" else host
+    return ListenSpec(bind, port, parts.path or "/", uri)
+
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mcpdeck</title>
 <style>body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1c1e21;display:flex;
@@ -105,11 +140,22 @@ def _page(title: str, message: str) -> bytes:
 
 class CallbackListener:
     """Usage: ``async with CallbackListener(spec, trace) as listener:`` then ``expect`` and
-    ``wait``. The redirect URI is known once entered."""
+    ``wait``. The redirect URI is known once entered.
 
-    def __init__(self, spec: ListenSpec, trace: FlowTrace | None = None) -> None:
+    ``preferred`` (from :func:`registered_spec`) is tried first; when its port is taken the
+    listener falls back to ``spec``.
+    """
+
+    def __init__(
+        self,
+        spec: ListenSpec,
+        trace: FlowTrace | None = None,
+        *,
+        preferred: ListenSpec | None = None,
+    ) -> None:
         self.spec = spec
         self.trace = trace
+        self._preferred = preferred
         self.redirect_uri = ""
         self._server: asyncio.Server | None = None
         self._expect: Expectation | None = None
@@ -126,19 +172,39 @@ class CallbackListener:
         await self.close()
 
     async def start(self) -> str:
-        try:
-            self._server = await asyncio.start_server(self._handle, self.spec.host, self.spec.port)
-        except OSError as exc:
-            raise CallbackError(
-                f"cannot listen for the OAuth callback on {self.spec.host}:{self.spec.port}: {exc.strerror or exc}",
-                hint="free the port or change mcp_oauth_callback_port",
-            ) from None
+        self._server = await self._bind_preferred() or await self._bind()
         port = self._server.sockets[0].getsockname()[1]
         self.redirect_uri = (
             self.spec.redirect_uri or f"{self.spec.redirect_base}:{port}{self.spec.path}"
         )
         self._done = asyncio.get_running_loop().create_future()
         return self.redirect_uri
+
+    async def _bind_preferred(self) -> asyncio.Server | None:
+        preferred = self._preferred
+        if preferred is None:
+            return None
+        try:
+            server = await asyncio.start_server(self._handle, preferred.host, preferred.port)
+        except OSError as exc:
+            # Another program (or another login) holds it: a new registration is the price.
+            self._emit(
+                "info",
+                f"the registered callback port {preferred.port} is not free "
+                f"({exc.strerror or exc}); listening on another port",
+            )
+            return None
+        self.spec = preferred
+        return server
+
+    async def _bind(self) -> asyncio.Server:
+        try:
+            return await asyncio.start_server(self._handle, self.spec.host, self.spec.port)
+        except OSError as exc:
+            raise CallbackError(
+                f"cannot listen for the OAuth callback on {self.spec.host}:{self.spec.port}: {exc.strerror or exc}",
+                hint="free the port or change mcp_oauth_callback_port",
+            ) from None
 
     @property
     def port(self) -> int:
@@ -284,9 +350,9 @@ class CallbackListener:
         self._done.set_exception(CallbackError(message, oauth_error=error))
         return 400, "Login failed", message[:1].upper() + message[1:] + "."
 
-    def _emit(self, status: str, summary: str) -> None:
+    def _emit(self, status: Status, summary: str) -> None:
         if self.trace is not None:
-            self.trace.emit("callback", "ok" if status == "ok" else "fail", summary)
+            self.trace.emit("callback", status, summary)
 
     async def _respond(
         self, writer: asyncio.StreamWriter, status: int, title: str, message: str

@@ -73,34 +73,41 @@ def method_to_register(meta: dict[str, Any]) -> str:
 
 
 def redirect_compatible(registered: list[str], redirect_uri: str) -> bool:
-    """Exact match, or the same loopback URI on another port (RFC 8252 §7.3)."""
-    if redirect_uri in registered:
-        return True
-    want = urlsplit(redirect_uri)
-    if want.scheme != "http" or not is_loopback_host(want.hostname):
-        return False
-    for uri in registered:
-        have = urlsplit(uri)
-        if (have.scheme, have.hostname, have.path) == (want.scheme, want.hostname, want.path):
-            return True
-    return False
+    """Byte-for-byte membership. RFC 8252 §7.3 lets an AS accept a loopback URI on any port, but
+    many compare exactly (the MCP SDK's, RFC 6749 §3.1.2.3's simple string comparison) and
+    answer another port with an error page instead of a redirect: the login would then wait
+    out the whole callback timeout."""
+    return redirect_uri in registered
+
+
+async def load_stored(store: RegistrationStore, issuer: str) -> ClientRegistration | None:
+    stored = await asyncio.to_thread(store.load_registration, issuer)
+    if stored is not None and stored.issuer != issuer:
+        return None  # never reuse a registration with another authorization server
+    return stored
+
+
+def reusable_redirect_uris(server: ServerConfig, stored: ClientRegistration | None) -> list[str]:
+    """The redirect URIs under which :func:`resolve_client` would reuse ``stored``: the
+    callback listener tries to make one of them again."""
+    if stored is None or stored.kind != "dcr" or server.oauth.client_id:
+        return []
+    return stored.redirect_uris
 
 
 async def resolve_client(
     http: HttpClient,
     discovery: Discovery,
     server: ServerConfig,
-    store: RegistrationStore,
+    stored: ClientRegistration | None,
     redirect_uri: str,
     *,
     trace: FlowTrace | None = None,
 ) -> ClientIdentity:
+    """``stored``: this issuer's registration, from :func:`load_stored`."""
     meta = discovery.as_metadata
     issuer = discovery.issuer
     overrides = server.oauth
-    stored = await asyncio.to_thread(store.load_registration, issuer)
-    if stored is not None and stored.issuer != issuer:
-        stored = None  # never reuse a registration with another authorization server
 
     if overrides.client_id:
         secret: str | None = None

@@ -16,9 +16,20 @@ from mcpdeck.net import new_client
 from mcpdeck.net_probe import ProbeClient
 from mcpdeck.oauth.applies import login_refusal
 from mcpdeck.oauth.browser import open_in_browser
-from mcpdeck.oauth.callback import DEFAULT_TIMEOUT_SEC, CallbackListener, listen_spec
+from mcpdeck.oauth.callback import (
+    DEFAULT_TIMEOUT_SEC,
+    CallbackListener,
+    ListenSpec,
+    listen_spec,
+    registered_spec,
+)
 from mcpdeck.oauth.challenge import bearer_challenge
-from mcpdeck.oauth.client_identity import ClientIdentity, resolve_client
+from mcpdeck.oauth.client_identity import (
+    ClientIdentity,
+    load_stored,
+    resolve_client,
+    reusable_redirect_uris,
+)
 from mcpdeck.oauth.discovery import Discovery, discover
 from mcpdeck.oauth.errors import CallbackError, OAuthError, TokenEndpointError
 from mcpdeck.oauth.fetch import HttpClient, require_secure
@@ -240,7 +251,7 @@ async def _authorize_once(
     choice: ScopeChoice,
     *,
     resource: str,
-    spec: Any,
+    spec: ListenSpec,
     open_browser: bool,
     trace: FlowTrace,
     timeout: float,
@@ -250,10 +261,12 @@ async def _authorize_once(
     meta = discovery.as_metadata
     authorization_endpoint = meta["authorization_endpoint"]
     token_endpoint = meta["token_endpoint"]
-    async with CallbackListener(spec, trace) as listener:
+    stored = await load_stored(store, discovery.issuer)
+    listener = _listener_for(spec, server, stored, trace)
+    async with listener:
         redirect_uri = listener.redirect_uri
         require_secure(redirect_uri, "redirect URI")
-        identity = await resolve_client(http, discovery, server, store, redirect_uri, trace=trace)
+        identity = await resolve_client(http, discovery, server, stored, redirect_uri, trace=trace)
         pkce = new_pkce()
         state = new_state()
         listener.expect(
@@ -333,6 +346,15 @@ async def _authorize_once(
     )
     await _store(store, loaded, server, record, identity, trace)
     return record
+
+
+def _listener_for(
+    spec: ListenSpec, server: ServerConfig, stored: ClientRegistration | None, trace: FlowTrace
+) -> CallbackListener:
+    """A listener that tries the stored registration's port first: with the same redirect URI
+    the registration is reused even at an AS that compares redirect URIs exactly."""
+    preferred = registered_spec(spec, reusable_redirect_uris(server, stored))
+    return CallbackListener(spec, trace, preferred=preferred)
 
 
 async def _store(
