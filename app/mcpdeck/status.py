@@ -63,11 +63,15 @@ class ServerStatus:
 
     def auth_json(self) -> dict[str, Any]:
         """The ``auth`` object of ``list --json``."""
-        info = as_dict(self.auth)
-        expires = self.auth.expires_at
-        info["expires_at"] = _iso(expires) if expires is not None else None
-        info["detail"] = redact(self.auth.detail)
-        return {k: info[k] for k in ("detail", "expires_at", "scopes", "store", "refreshable")}
+        auth = self.auth
+        expires = auth.expires_at
+        return {
+            "detail": redact(auth.detail),
+            "expires_at": _iso(expires) if expires is not None else None,
+            "scopes": list(auth.scopes),
+            "store": auth.store,
+            "refreshable": auth.refreshable,
+        }
 
 
 def status_to_json(status: ServerStatus) -> dict[str, Any]:

@@ -65,3 +65,25 @@ def test_sanitize_leaves_printable_text_alone_because_it_changes_no_printable_ch
     ]
     assert printable_but_changed == []
     assert redact.sanitize("a\x1b[2Jb\u202ec → d") == "a␛[2Jb\\u202ec → d"
+
+
+def _patterns_applied(text: str) -> str:
+    from mcpdeck.redact import _patterns
+
+    for pattern, replacement in _patterns():
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_WORDS = ["Bearer ", "BASIC ", "Access_Token=", '"PASSWORD": "', "code=", "ı", "ſ", "K", " "]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=12)), max_size=8).map("".join))
+def test_the_quick_word_check_never_skips_a_match(text: str) -> None:
+    # redact() skips the patterns when no trigger word is in the text: never a text they change
+    assert redact(text) == _patterns_applied(text)
+
+
+def test_a_dotless_i_still_reaches_the_patterns() -> None:
+    # re's IGNORECASE matches "ı" for "i": the ASCII-only shortcut must not apply
+    assert redact("assertıon=abcdef123") == f"assertıon={MASK}"

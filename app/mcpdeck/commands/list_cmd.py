@@ -7,13 +7,13 @@ imports must not pull in textual, mcp or authlib, and rich only for the human ta
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from mcpdeck.config.loader import load_from_args
 from mcpdeck.config.model import LoadedConfig, ServerConfig
 from mcpdeck.config.serialize import server_to_codex_json, source_json
 from mcpdeck.errors import EXIT_OK, EXIT_USAGE
+from mcpdeck.json_text import dumps_indented
 from mcpdeck.status import ServerStatus, offline_statuses
 
 TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
@@ -115,10 +115,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json and getattr(args, "codex", False):
         # Codex prints nothing when it refuses the configuration; neither do we.
         if not loaded.codex_refuses:
-            sys.stdout.write(json.dumps(codex_rows(loaded, statuses), indent=2) + "\n")
+            sys.stdout.write(dumps_indented(codex_rows(loaded, statuses)) + "\n")
     elif args.json:
         rows = [server_json(s, _status_of(s, statuses)) for s in _by_name(loaded)]
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(dumps_indented(rows) + "\n")
     else:
         _print_tables(loaded, statuses)
     return report_problems(loaded)
