@@ -45,7 +45,10 @@ def _write(value: object, indent: str, put: Callable[[str], object]) -> None:
             else:
                 put(",\n" + inner)
             put((_string(key) if type(key) is str else _other_key(key)) + ": ")
-            _write(item, inner, put)
+            if type(item) is str:  # most values: no call for them (a third of the time)
+                put(_string(item))
+            else:
+                _write(item, inner, put)
         put("\n" + indent + "}")
     elif isinstance(value, list | tuple):
         if not value:
@@ -59,7 +62,10 @@ def _write(value: object, indent: str, put: Callable[[str], object]) -> None:
                 first = False
             else:
                 put(",\n" + inner)
-            _write(item, inner, put)
+            if type(item) is str:
+                put(_string(item))
+            else:
+                _write(item, inner, put)
         put("\n" + indent + "]")
     else:
         put(_standard(value))

@@ -93,16 +93,26 @@ def status_from_config(
     server: ServerConfig, environ: Mapping[str, str] | None = None
 ) -> ServerStatus | None:
     """The status when the configuration alone decides it; None when credentials or a probe must."""
+    decided = config_decision(server, environ)
+    if decided is None:
+        return None
+    return ServerStatus(server.name, decided[0], AuthInfo(detail=decided[1]))
+
+
+def config_decision(
+    server: ServerConfig, environ: Mapping[str, str] | None = None
+) -> tuple[AuthStatus, str] | None:
+    """(status, detail) when the configuration alone decides the status, else None; without
+    building the status (``list`` asks this of every server before it opens the store)."""
     env = os.environ if environ is None else environ
     reason = server.inactive_reason
     if reason is not None:
-        return ServerStatus(server.name, "none", AuthInfo(detail=reason))
+        return "none", reason
     if server.transport == "stdio":
-        return ServerStatus(server.name, "none", AuthInfo(detail="stdio server: no authentication"))
+        return "none", "stdio server: no authentication"
     if server.bearer_token_env_var:
         var = server.bearer_token_env_var
-        detail = f"{var} is set" if env.get(var) else f"{var} is not set"
-        return ServerStatus(server.name, "bearer_token", AuthInfo(detail=detail))
+        return "bearer_token", f"{var} is set" if env.get(var) else f"{var} is not set"
     if server.http_headers_helper is not None:
         return None  # the helper's output decides (status_probe.compute_statuses runs it)
     if server.has_authorization_header(env):
@@ -111,9 +121,7 @@ def status_from_config(
             if any(k.lower() == "authorization" for k in server.http_headers)
             else "env_http_headers"
         )
-        return ServerStatus(
-            server.name, "bearer_token", AuthInfo(detail=f"Authorization header from {where}")
-        )
+        return "bearer_token", f"Authorization header from {where}"
     return None
 
 

@@ -34,9 +34,9 @@ def _open_credentials(loaded: LoadedConfig) -> Any:
     Stdio, disabled and bearer-token servers never need the store: not opening it spares its
     imports (start-up budget).
     """
-    from mcpdeck.status import status_from_config
+    from mcpdeck.status import config_decision
 
-    if all(status_from_config(s) is not None for s in loaded.servers.values()):
+    if all(config_decision(s) is not None for s in loaded.servers.values()):
         return None
     from mcpdeck.credentials.select import open_store
 

@@ -76,7 +76,7 @@ def merge_table(
         else:
             if isinstance(current, dict):
                 _drop_children(provenance, dotted)
-            target[key] = _copy(value)
+            target[key] = _copy(value) if isinstance(value, list) else value
 
 
 def _drop_children(provenance: dict[str, Location], dotted: str) -> None:

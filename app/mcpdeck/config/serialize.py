@@ -96,25 +96,27 @@ def tool_timeout_json(server: ServerConfig) -> float | None:
 def server_to_codex_json(server: ServerConfig) -> dict[str, Any]:
     """Codex's ``mcp list --json`` object (without ``auth_status``), secrets masked: its
     ``mcp get --json`` object without the tool lists."""
-    return {
-        key: value
-        for key, value in server_to_codex_get_json(server).items()
-        if key not in ("enabled_tools", "disabled_tools")
-    }
+    return _codex_json(server, tools=False)
 
 
 def server_to_codex_get_json(server: ServerConfig) -> dict[str, Any]:
     """Exactly Codex's ``mcp get --json`` object (env and header values masked)."""
-    return {
+    return _codex_json(server, tools=True)
+
+
+def _codex_json(server: ServerConfig, *, tools: bool) -> dict[str, Any]:
+    out = {
         "name": server.name,
         "enabled": server.codex_enabled,
         "disabled_reason": server.disabled_reason,
         "transport": transport_json(server),
-        "enabled_tools": server.enabled_tools,
-        "disabled_tools": server.disabled_tools,
-        "startup_timeout_sec": startup_timeout_json(server),
-        "tool_timeout_sec": tool_timeout_json(server),
     }
+    if tools:
+        out["enabled_tools"] = server.enabled_tools
+        out["disabled_tools"] = server.disabled_tools
+    out["startup_timeout_sec"] = startup_timeout_json(server)
+    out["tool_timeout_sec"] = tool_timeout_json(server)
+    return out
 
 
 def server_to_get_json(server: ServerConfig) -> dict[str, Any]:

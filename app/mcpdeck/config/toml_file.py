@@ -129,18 +129,18 @@ def check_limits(text: str, file: Path) -> ConfigProblem | None:
 
 
 def _check_depth(document: dict[str, Any], file: Path) -> ConfigProblem | None:
+    # Only tables and arrays go on the stack: most values are strings and numbers, and visiting
+    # each of them cost a third of this walk.
     stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        children = value.values() if isinstance(value, dict) else value
+        if depth >= MAX_DEPTH and children:  # a value MAX_DEPTH + 1 levels down
             return ConfigProblem(
                 f"values nested more than {MAX_DEPTH} levels deep; mcpdeck does not read this file",
                 file,
             )
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
     return None
 
 
