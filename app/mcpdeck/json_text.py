@@ -1,10 +1,11 @@
-"""``json.dumps(value, indent=2)``, the same text, twice as fast.
+"""``json.dumps(value, indent=2)``, the same text in 40% of the time.
 
 With ``indent`` the standard library leaves its C encoder for a generator per nesting level in
-Python: 2.8 ms for the 100 servers of ``mcpdeck list --json``, about a twentieth of that
-command. Here one recursive walk writes the layout and the C string encoder every string; the
-rest (floats, str subclasses, odd keys) goes to the standard encoder, so the text is byte for
-byte ``json.dumps(value, indent=2)`` (tests/unit/test_json_text.py): 1.4 ms.
+Python: 2.2-2.8 ms for the 100 servers of ``mcpdeck list --json``, about a twentieth of that
+command. Here one recursive walk writes the layout, the C string encoder every string, and a
+key with a plain value goes out as one piece; the rest (floats, str subclasses, odd keys) goes
+to the standard encoder, so the text is byte for byte ``json.dumps(value, indent=2)``
+(tests/unit/test_json_text.py): 0.9 ms.
 """
 
 from __future__ import annotations
@@ -37,17 +38,19 @@ def _write(value: object, indent: str, put: Callable[[str], object]) -> None:
             put("{}")
             return
         inner = indent + "  "
-        put("{\n" + inner)
-        first = True
+        lead = "{\n" + inner  # what goes before each item: the brace, then a comma
+        comma = ",\n" + inner
         for key, item in value.items():
-            if first:
-                first = False
+            head = lead + (_string(key) if type(key) is str else _other_key(key)) + ": "
+            lead = comma
+            # a scalar in the same piece as its key: one call instead of three (most values)
+            kind = type(item)
+            if kind is str:
+                put(head + _string(item))
+            elif item is None or kind is bool:
+                put(head + _CONSTANTS[item])
             else:
-                put(",\n" + inner)
-            put((_string(key) if type(key) is str else _other_key(key)) + ": ")
-            if type(item) is str:  # most values: no call for them (a third of the time)
-                put(_string(item))
-            else:
+                put(head)
                 _write(item, inner, put)
         put("\n" + indent + "}")
     elif isinstance(value, list | tuple):
@@ -55,17 +58,15 @@ def _write(value: object, indent: str, put: Callable[[str], object]) -> None:
             put("[]")
             return
         inner = indent + "  "
-        put("[\n" + inner)
-        first = True
+        lead = "[\n" + inner
+        comma = ",\n" + inner
         for item in value:
-            if first:
-                first = False
-            else:
-                put(",\n" + inner)
             if type(item) is str:
-                put(_string(item))
+                put(lead + _string(item))
             else:
+                put(lead)
                 _write(item, inner, put)
+            lead = comma
         put("\n" + indent + "]")
     else:
         put(_standard(value))
