@@ -55,7 +55,10 @@ def split_key(dotted: str) -> KeyPath:
 
 def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
     """The line of ``path``, else of its closest written ancestor (inline tables, dotted keys)."""
-    for end in range(len(path), 0, -1):
+    found = lines.get(path)  # most keys: written on their own line, no prefix to cut
+    if found is not None:
+        return found
+    for end in range(len(path) - 1, 0, -1):
         found = lines.get(path[:end])
         if found is not None:
             return found
