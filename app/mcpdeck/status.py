@@ -13,14 +13,14 @@ import time
 from collections.abc import Mapping
 
 from mcpdeck.config.model import LoadedConfig, ServerConfig
-from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 from mcpdeck.records import as_dict, field, record
 from mcpdeck.redact import redact
-from mcpdeck.timefmt import describe_time_left
 
 TYPE_CHECKING = False  # typing costs 3-4 ms of start-up: see mcpdeck/records.py
 if TYPE_CHECKING:
     from typing import Any, Literal, Protocol
+
+    from mcpdeck.credentials.record import CredentialKey, CredentialRecord
 
     AuthStatus = Literal["authenticated", "oauth_available", "bearer_token", "none"]
 
@@ -148,6 +148,8 @@ def status_from_record(
     if left is None:
         info.detail = "logged in (token does not expire)"
     elif left > 0:
+        from mcpdeck.timefmt import describe_time_left
+
         info.detail = f"logged in; token valid for {describe_time_left(left)}"
     elif record.refreshable:
         info.detail = "token expired; it will be refreshed on next use"
@@ -160,6 +162,9 @@ def status_from_record(
 def _lookup_all(
     servers: list[ServerConfig], loaded: LoadedConfig, credentials: CredentialLookup
 ) -> dict[str, tuple[CredentialRecord, str] | BaseException | None]:
+    # Imported here: a list that the configuration alone decides never needs the store's types.
+    from mcpdeck.credentials.record import CredentialKey
+
     out: dict[str, tuple[CredentialRecord, str] | BaseException | None] = {}
     for server in servers:
         assert server.url is not None
