@@ -103,7 +103,7 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
     # ServerConfig of 33 fields (17 µs with a setattr per field).
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if len(args) == len(names) and not kwargs:  # every field given in order (Location)
-            self.__dict__.update(zip(names, args, strict=False))  # lengths checked above
+            self.__dict__.update(zip(names, args, strict=True))
             if post_init is not None:
                 post_init(self)
             return

@@ -74,6 +74,26 @@ def test_add_enable_disable_remove_as_codex_reads_them(codex: Path, tmp_path: Pa
     assert "docs" not in codex_names(codex, layout)
 
 
+def test_edits_of_a_toml_1_1_file_as_codex_reads_them(codex: Path, tmp_path: Path) -> None:
+    # Codex 0.171.0 reads TOML 1.1 (an inline table over lines, a trailing comma, \e); mcpdeck
+    # edits such a file without losing what it does not touch.
+    layout = make_layout(tmp_path)
+    spread = 'env = {\n  FIRST = "1",\n  SECOND = "2",\n}\n'
+    write(layout.user_file, f'[mcp_servers.spread]\ncommand = "echo"\nargs = ["\\e[1m"]\n{spread}')
+    assert codex_names(codex, layout)["spread"]["transport"]["args"] == ["\x1b[1m"]
+    mcpdeck(layout, "disable", "spread")
+    mcpdeck(layout, "add", "docs", "--url", "http://127.0.0.1:9/mcp", "--no-login")
+    seen = codex_names(codex, layout)
+    assert seen["spread"]["enabled"] is False
+    assert sorted(seen["spread"]["transport"]["env"]) == ["FIRST", "SECOND"]
+    assert seen["docs"]["transport"]["url"] == "http://127.0.0.1:9/mcp"
+    assert spread in layout.user_file.read_text()
+    mcpdeck(layout, "remove", "docs")
+    mcpdeck(layout, "enable", "spread")
+    seen = codex_names(codex, layout)
+    assert "docs" not in seen and seen["spread"]["enabled"] is True
+
+
 def test_global_options_before_or_after_and_no_abbreviation(tmp_path: Path) -> None:
     layout = make_layout(tmp_path)
     write(layout.user_file, '[mcp_servers.a]\ncommand = "echo"\n')
